@@ -1,0 +1,356 @@
+//! The client API: `authGSSClient*`.
+
+use std::sync::Mutex;
+
+use pyo3::exceptions::{PyTypeError, PyValueError};
+use pyo3::prelude::*;
+use pyo3::sync::MutexExt;
+use winkerberos::{Credential, Error, ErrorKind, Initiator, InitiatorOptions, Secret, Step, sasl};
+
+use crate::convert::{
+    b64encode, gss_flags, optional_text, secret, text, text_or_bytes, token_text, type_name,
+};
+use crate::errors::to_pyerr;
+use crate::server::ServerContext;
+use crate::types::{MechOid, bindings, mech};
+use crate::{AUTH_GSS_COMPLETE, AUTH_GSS_CONTINUE, decode_token};
+
+/// The state behind a client context, used by one thread at a time.
+struct ClientState {
+    initiator: Initiator,
+    /// The last step's, wrap's or unwrap's output.
+    response: Option<Vec<u8>>,
+    /// Whether the last unwrapped message was encrypted.
+    response_conf: i32,
+    /// The client principal, once known.
+    username: Option<String>,
+}
+
+/// A client security context, as returned by authGSSClientInit.
+#[pyclass(frozen, module = "winkerberos", name = "GSSClientContext")]
+pub(crate) struct ClientContext {
+    state: Mutex<ClientState>,
+    target: String,
+}
+
+#[pymethods]
+impl ClientContext {
+    fn __repr__(&self) -> String {
+        let phase = match self.state.try_lock() {
+            Ok(state) if state.initiator.is_complete() => "complete",
+            Ok(_) => "not complete",
+            Err(_) => "in use",
+        };
+        format!(
+            "<winkerberos.GSSClientContext for {:?}, {phase}>",
+            self.target
+        )
+    }
+}
+
+/// Finds the client context in `context`, or raises the originals' `TypeError`.
+fn client<'a, 'py>(context: &'a Bound<'py, PyAny>) -> PyResult<&'a Bound<'py, ClientContext>> {
+    context.cast::<ClientContext>().map_err(|_| {
+        PyTypeError::new_err(format!(
+            "Expected a context object: a client context from authGSSClientInit, not {}",
+            type_name(context)
+        ))
+    })
+}
+
+/// Runs `f` on the context's state with the GIL released and the context locked.
+fn with_state<T: Send>(
+    context: &Bound<'_, PyAny>,
+    api: &'static str,
+    f: impl FnOnce(&mut ClientState) -> Result<T, Error> + Send,
+) -> PyResult<T> {
+    let py = context.py();
+    let ctx = client(context)?.get();
+    py.detach(|| {
+        let mut state = ctx
+            .state
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        f(&mut state)
+    })
+    .map_err(|err| to_pyerr(py, api, err))
+}
+
+/// Reads the state without releasing the GIL (for cheap getters).
+fn read_state<T>(context: &Bound<'_, PyAny>, f: impl FnOnce(&ClientState) -> T) -> PyResult<T> {
+    let ctx = client(context)?.get();
+    let state = ctx
+        .state
+        .lock_py_attached(context.py())
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    Ok(f(&state))
+}
+
+/// The credentials `authGSSClientInit` was asked for, in winkerberos' order of precedence.
+fn credential(
+    principal: Option<&Bound<'_, PyAny>>,
+    user: Option<String>,
+    domain: Option<String>,
+    password: Option<Secret>,
+) -> PyResult<Result<Credential, Error>> {
+    if let Some(user) = user {
+        // winkerberos: explicit user/domain/password win over `principal`.
+        return Ok(Credential::from_parts(&user, domain.as_deref(), password));
+    }
+    let principal = match principal {
+        Some(p) if !p.is_none() => text_or_bytes(p, "principal")?,
+        _ => String::new(),
+    };
+    Ok(match password {
+        Some(_) if principal.is_empty() => {
+            return Err(PyValueError::new_err(
+                "authGSSClientInit: a password needs a user: pass user= (and domain=) or principal=",
+            ));
+        }
+        Some(password) if !principal.contains(':') => Ok(Credential::password(principal, password)),
+        _ => Credential::parse_principal(&principal),
+    })
+}
+
+/// authGSSClientInit(service, principal=None, gssflags=GSS_C_MUTUAL_FLAG|GSS_C_SEQUENCE_FLAG,
+/// user=None, domain=None, password=None, mech_oid=GSS_MECH_OID_KRB5, delegated=None)
+/// --
+///
+/// Initializes a client context for `service` ("HTTP@host", "HTTP/host[@REALM]" or
+/// "service@host@REALM"). `principal` selects a client principal from the credential
+/// cache collection, or authenticates another user when written "user@REALM:password"
+/// (percent-encoded). user/domain/password do the same (winkerberos' older form).
+/// `delegated` is a server context whose client delegated its credentials.
+/// Returns (AUTH_GSS_COMPLETE, context).
+#[pyfunction]
+#[pyo3(name = "authGSSClientInit", signature = (
+    service, principal = None, gssflags = 10, user = None, domain = None, password = None,
+    mech_oid = None, delegated = None,
+))]
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn client_init<'py>(
+    py: Python<'py>,
+    service: &Bound<'py, PyAny>,
+    principal: Option<&Bound<'py, PyAny>>,
+    gssflags: i64,
+    user: Option<&Bound<'py, PyAny>>,
+    domain: Option<&Bound<'py, PyAny>>,
+    password: Option<&Bound<'py, PyAny>>,
+    mech_oid: Option<&Bound<'py, PyAny>>,
+    delegated: Option<&Bound<'py, PyAny>>,
+) -> PyResult<(i32, Bound<'py, ClientContext>)> {
+    const API: &str = "authGSSClientInit";
+    let service = text(service, "service")?;
+    let flags = gss_flags(gssflags)?;
+    // The fourth positional argument was `user` in winkerberos, `mech_oid` in pykerberos and
+    // `delegated` in kerberos: a value that can only be one of those is taken as it.
+    let (mut user, mut mech_oid, mut delegated) = (user, mech_oid, delegated);
+    if let Some(v) = user.filter(|v| v.is_instance_of::<MechOid>()) {
+        (user, mech_oid) = (None, mech_oid.or(Some(v)));
+    } else if let Some(v) = user.filter(|v| v.is_instance_of::<ServerContext>()) {
+        (user, delegated) = (None, delegated.or(Some(v)));
+    }
+    let user = optional_text(user, "user")?;
+    let domain = optional_text(domain, "domain")?;
+    let password = password
+        .filter(|p| !p.is_none())
+        .map(|p| secret(p, "password"))
+        .transpose()?;
+    let mech = mech(mech_oid)?;
+    let delegated = match delegated.filter(|d| !d.is_none()) {
+        None => None,
+        Some(d) => Some(crate::server::delegated_credential(d)?),
+    };
+    let credential = credential(principal, user, domain, password)?;
+    let target = service.clone();
+    let initiator = py
+        .detach(move || {
+            let options = InitiatorOptions {
+                credential: credential?,
+                delegated,
+                mech,
+                flags,
+                channel_bindings: None,
+            };
+            Initiator::new(&target, options)
+        })
+        .map_err(|err| to_pyerr(py, API, err))?;
+    let state = ClientState {
+        initiator,
+        response: None,
+        response_conf: 0,
+        username: None,
+    };
+    let context = Bound::new(
+        py,
+        ClientContext {
+            state: Mutex::new(state),
+            target: service,
+        },
+    )?;
+    Ok((AUTH_GSS_COMPLETE, context))
+}
+
+/// authGSSClientStep(state, challenge, channel_bindings=None)
+/// --
+///
+/// Processes the server's base64 `challenge` ("" on the first call) and prepares the next
+/// token (see authGSSClientResponse). Returns AUTH_GSS_CONTINUE (0) while the handshake
+/// goes on and AUTH_GSS_COMPLETE (1) once the context is established.
+#[pyfunction]
+#[pyo3(name = "authGSSClientStep", signature = (state, challenge, channel_bindings = None))]
+pub(crate) fn client_step(
+    state: &Bound<'_, PyAny>,
+    challenge: &Bound<'_, PyAny>,
+    channel_bindings: Option<&Bound<'_, PyAny>>,
+) -> PyResult<i32> {
+    let challenge = token_text(challenge, "challenge")?;
+    let bindings = bindings(channel_bindings)?;
+    with_state(state, "authGSSClientStep", move |s| {
+        s.response = None;
+        let input = decode_token(&challenge, "server's challenge")?;
+        s.initiator.set_channel_bindings(bindings);
+        match s.initiator.step(&input)? {
+            Step::Continue(token) => {
+                s.response = Some(token);
+                Ok(AUTH_GSS_CONTINUE)
+            }
+            Step::Complete(token) => {
+                s.response = token;
+                s.username = Some(s.initiator.initiator_name()?);
+                Ok(AUTH_GSS_COMPLETE)
+            }
+        }
+    })
+}
+
+/// authGSSClientResponse(context)
+/// --
+///
+/// The base64 output of the last step, wrap or unwrap, or None when it produced none.
+#[pyfunction]
+#[pyo3(name = "authGSSClientResponse")]
+pub(crate) fn client_response(context: &Bound<'_, PyAny>) -> PyResult<Option<String>> {
+    read_state(context, |s| s.response.as_deref().map(b64encode))
+}
+
+/// authGSSClientResponseConf(context)
+/// --
+///
+/// 1 if the last unwrapped message was encrypted, else 0.
+#[pyfunction]
+#[pyo3(name = "authGSSClientResponseConf")]
+pub(crate) fn client_response_conf(context: &Bound<'_, PyAny>) -> PyResult<i32> {
+    read_state(context, |s| s.response_conf)
+}
+
+/// authGSSClientUserName(context)
+/// --
+///
+/// The client principal ("user@REALM") once the context is complete, else None.
+#[pyfunction]
+#[pyo3(name = "authGSSClientUserName")]
+pub(crate) fn client_user_name(context: &Bound<'_, PyAny>) -> PyResult<Option<String>> {
+    read_state(context, |s| s.username.clone())
+}
+
+/// authGSSClientInquireCred(context)
+/// --
+///
+/// Looks up the principal of the context's credentials (the default ones unless others were
+/// given), so authGSSClientUserName reports it before the handshake. Returns 1.
+#[pyfunction]
+#[pyo3(name = "authGSSClientInquireCred")]
+pub(crate) fn client_inquire_cred(context: &Bound<'_, PyAny>) -> PyResult<i32> {
+    with_state(context, "authGSSClientInquireCred", |s| {
+        if s.username.is_none() {
+            s.username = Some(s.initiator.credential_name()?);
+        }
+        Ok(AUTH_GSS_COMPLETE)
+    })
+}
+
+/// authGSSClientUnwrap(context, challenge)
+/// --
+///
+/// Unwraps the server's base64 message; the plaintext becomes authGSSClientResponse and
+/// authGSSClientResponseConf tells whether it was encrypted. Returns 1.
+#[pyfunction]
+#[pyo3(name = "authGSSClientUnwrap")]
+pub(crate) fn client_unwrap(
+    context: &Bound<'_, PyAny>,
+    challenge: &Bound<'_, PyAny>,
+) -> PyResult<i32> {
+    let challenge = token_text(challenge, "challenge")?;
+    with_state(context, "authGSSClientUnwrap", move |s| {
+        s.response = None;
+        let token = decode_token(&challenge, "message")?;
+        let unwrapped = s.initiator.unwrap(&token)?;
+        s.response = Some(unwrapped.data);
+        s.response_conf = i32::from(unwrapped.confidential);
+        Ok(AUTH_GSS_COMPLETE)
+    })
+}
+
+/// authGSSClientWrap(context, data, user=None, protect=0)
+/// --
+///
+/// Wraps the base64 `data` (encrypted when `protect` is 1) into authGSSClientResponse.
+/// With `user`, sends instead the RFC 4752 reply choosing no security layer with `user` as
+/// the authorization identity (`data` is then the server's unwrapped 4-octet offer, or "").
+/// Returns 1.
+#[pyfunction]
+#[pyo3(name = "authGSSClientWrap", signature = (context, data, user = None, protect = 0))]
+pub(crate) fn client_wrap(
+    context: &Bound<'_, PyAny>,
+    data: &Bound<'_, PyAny>,
+    user: Option<&Bound<'_, PyAny>>,
+    protect: i64,
+) -> PyResult<i32> {
+    let data = token_text(data, "data")?;
+    let user = optional_text(user, "user")?;
+    with_state(context, "authGSSClientWrap", move |s| {
+        s.response = None;
+        let data = decode_token(&data, "data")?;
+        let message = match user {
+            None => data,
+            Some(user) => {
+                // winkerberos ignored the offer; pykerberos read it without checking its length.
+                if let Some(offer) = data.get(..4) {
+                    check_offer(offer)?;
+                }
+                sasl::reply_without_layer(&user)
+            }
+        };
+        s.response = Some(s.initiator.wrap(&message, protect != 0)?);
+        Ok(AUTH_GSS_COMPLETE)
+    })
+}
+
+/// Refuses to answer "no security layer" to a server that does not offer it.
+fn check_offer(offer: &[u8]) -> Result<(), Error> {
+    let offer = sasl::Offer::parse(offer)?;
+    if offer.layers & sasl::LAYER_NONE == 0 {
+        return Err(Error::new(
+            ErrorKind::Unsupported,
+            "SASL security layer",
+            format!(
+                "the server requires a security layer (offer {:#04x}) but user= selects none",
+                offer.layers
+            ),
+        )
+        .hint("call authGSSClientWrap without user and build the RFC 4752 reply yourself"));
+    }
+    Ok(())
+}
+
+/// authGSSClientClean(context)
+/// --
+///
+/// Does nothing and returns 1: contexts free themselves when garbage-collected. Kept for
+/// compatibility; the context stays usable.
+#[pyfunction]
+#[pyo3(name = "authGSSClientClean", signature = (*_args))]
+pub(crate) fn client_clean(_args: &Bound<'_, pyo3::types::PyTuple>) -> i32 {
+    AUTH_GSS_COMPLETE
+}

@@ -1,0 +1,268 @@
+//! Argument conversion: base64 text, str-or-bytes values, secrets and flags.
+
+use pyo3::exceptions::{PyTypeError, PyValueError};
+use pyo3::prelude::*;
+use pyo3::types::{PyByteArray, PyBytes, PyInt, PyString};
+use winkerberos::{Flags, Secret};
+use zeroize::Zeroizing;
+
+/// winkerberos' `GSS_C_INTEG_FLAG` (SSPI's `ISC_REQ_INTEGRITY`), accepted everywhere.
+pub(crate) const SSPI_INTEG_FLAG: u32 = 0x1_0000;
+
+/// The `GSS_C_INTEG_FLAG` value this platform's original exported.
+#[cfg(windows)]
+pub(crate) const INTEG_FLAG: u32 = SSPI_INTEG_FLAG;
+#[cfg(not(windows))]
+pub(crate) const INTEG_FLAG: u32 = Flags::INTEG.bits();
+
+/// Reads `gssflags`, accepting both integrity values (32 and 65536).
+pub(crate) fn gss_flags(value: i64) -> PyResult<Flags> {
+    let bits = u32::try_from(value).map_err(|_| {
+        PyValueError::new_err(format!(
+            "gss_flags must be between 0 and {}, not {value}",
+            u32::MAX
+        ))
+    })?;
+    let integ = if bits & SSPI_INTEG_FLAG != 0 {
+        Flags::INTEG
+    } else {
+        Flags::NONE
+    };
+    Ok(Flags::from_bits(bits & !SSPI_INTEG_FLAG) | integ)
+}
+
+/// Reads a `str` argument (as the originals' `s` format did), rejecting embedded NULs.
+pub(crate) fn text(value: &Bound<'_, PyAny>, name: &str) -> PyResult<String> {
+    let s = value.cast::<PyString>().map_err(|_| {
+        PyTypeError::new_err(format!("{name} must be str, not {}", type_name(value)))
+    })?;
+    let s = s.to_str()?;
+    reject_nul(s.as_bytes(), name)?;
+    Ok(s.to_owned())
+}
+
+/// Reads an optional `str` argument.
+pub(crate) fn optional_text(
+    value: Option<&Bound<'_, PyAny>>,
+    name: &str,
+) -> PyResult<Option<String>> {
+    match value {
+        Some(v) if !v.is_none() => text(v, name).map(Some),
+        _ => Ok(None),
+    }
+}
+
+/// Reads a `str` (UTF-8 encoded) or a bytes-like value into a buffer that is wiped on drop.
+///
+/// `bytes` and `bytearray` are copied straight from their memory; other buffers (memoryview,
+/// array, mmap) go through `bytes(value)`, a copy that Python owns and we cannot wipe.
+pub(crate) fn bytes_like(value: &Bound<'_, PyAny>, name: &str) -> PyResult<Zeroizing<Vec<u8>>> {
+    if let Ok(s) = value.cast::<PyString>() {
+        return Ok(Zeroizing::new(s.to_str()?.as_bytes().to_vec()));
+    }
+    if let Ok(b) = value.cast::<PyBytes>() {
+        return Ok(Zeroizing::new(b.as_bytes().to_vec()));
+    }
+    if let Ok(b) = value.cast::<PyByteArray>() {
+        return Ok(Zeroizing::new(b.to_vec()));
+    }
+    // `bytes(5)` would be five zero bytes: an int is never a buffer here.
+    if value.is_instance_of::<PyInt>() || value.is_none() {
+        return Err(bytes_like_error(value, name));
+    }
+    let copy = value
+        .py()
+        .get_type::<PyBytes>()
+        .call1((value,))
+        .map_err(|_| bytes_like_error(value, name))?;
+    let copy = copy
+        .cast::<PyBytes>()
+        .map_err(|_| bytes_like_error(value, name))?;
+    Ok(Zeroizing::new(copy.as_bytes().to_vec()))
+}
+
+fn bytes_like_error(value: &Bound<'_, PyAny>, name: &str) -> PyErr {
+    PyTypeError::new_err(format!(
+        "{name} must be str or a bytes-like object, not {}",
+        type_name(value)
+    ))
+}
+
+/// Reads a `str` or bytes-like value that must be valid UTF-8 text without NULs.
+pub(crate) fn text_or_bytes(value: &Bound<'_, PyAny>, name: &str) -> PyResult<String> {
+    let bytes = bytes_like(value, name)?;
+    reject_nul(&bytes, name)?;
+    String::from_utf8(bytes.to_vec())
+        .map_err(|_| PyValueError::new_err(format!("{name} must be valid UTF-8")))
+}
+
+/// Reads a password (`str` or bytes-like); every copy made here is wiped.
+pub(crate) fn secret(value: &Bound<'_, PyAny>, name: &str) -> PyResult<Secret> {
+    let mut bytes = bytes_like(value, name)?;
+    reject_nul(&bytes, name)?;
+    Ok(Secret::new(std::mem::take(&mut *bytes)))
+}
+
+fn reject_nul(bytes: &[u8], _name: &str) -> PyResult<()> {
+    if bytes.contains(&0) {
+        return Err(PyValueError::new_err("embedded null character"));
+    }
+    Ok(())
+}
+
+/// The name of a value's type, for messages.
+pub(crate) fn type_name(value: &Bound<'_, PyAny>) -> String {
+    if value.is_none() {
+        return "None".to_owned();
+    }
+    value
+        .get_type()
+        .name()
+        .map_or_else(|_| "object".to_owned(), |n| n.to_string())
+}
+
+/// A base64 token argument: `str` (or ASCII bytes) holding standard base64.
+pub(crate) fn token_text(value: &Bound<'_, PyAny>, name: &str) -> PyResult<Vec<u8>> {
+    if let Ok(s) = value.cast::<PyString>() {
+        return Ok(s.to_str()?.as_bytes().to_vec());
+    }
+    if let Ok(b) = value.cast::<PyBytes>() {
+        return Ok(b.as_bytes().to_vec());
+    }
+    Err(PyTypeError::new_err(format!(
+        "{name} must be str, not {}",
+        type_name(value)
+    )))
+}
+
+const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+/// Standard base64 with `=` padding and no line breaks, as all three originals produce.
+pub(crate) fn b64encode(data: &[u8]) -> String {
+    let mut out = String::with_capacity(data.len().div_ceil(3) * 4);
+    for chunk in data.chunks(3) {
+        let b = [
+            chunk[0],
+            chunk.get(1).copied().unwrap_or(0),
+            chunk.get(2).copied().unwrap_or(0),
+        ];
+        let n = u32::from(b[0]) << 16 | u32::from(b[1]) << 8 | u32::from(b[2]);
+        let symbols = chunk.len() + 1;
+        for i in 0..4 {
+            if i < symbols {
+                out.push(char::from(ALPHABET[(n >> (18 - 6 * i) & 63) as usize]));
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+/// Why a base64 text was rejected.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum Base64Error {
+    /// A character outside the standard alphabet, at this offset.
+    Character(usize),
+    /// The text ends in the middle of a byte, or padding is misplaced.
+    Length,
+}
+
+impl std::fmt::Display for Base64Error {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Character(at) => write!(f, "invalid base64 character at offset {at}"),
+            Self::Length => f.write_str("truncated or wrongly padded base64"),
+        }
+    }
+}
+
+/// Decodes standard base64. ASCII whitespace (line breaks) is skipped and missing `=`
+/// padding is tolerated; anything else outside the alphabet is an error.
+pub(crate) fn b64decode(text: &[u8]) -> Result<Vec<u8>, Base64Error> {
+    let mut out = Vec::with_capacity(text.len() / 4 * 3);
+    let mut acc: u32 = 0;
+    let mut bits = 0;
+    let mut padding = 0;
+    let mut symbols = 0usize;
+    for (at, &c) in text.iter().enumerate() {
+        let value = match c {
+            b'A'..=b'Z' => c - b'A',
+            b'a'..=b'z' => c - b'a' + 26,
+            b'0'..=b'9' => c - b'0' + 52,
+            b'+' => 62,
+            b'/' => 63,
+            b'=' => {
+                padding += 1;
+                continue;
+            }
+            b' ' | b'\t' | b'\r' | b'\n' => continue,
+            _ => return Err(Base64Error::Character(at)),
+        };
+        if padding > 0 {
+            return Err(Base64Error::Length);
+        }
+        symbols += 1;
+        acc = acc << 6 | u32::from(value);
+        bits += 6;
+        if bits >= 8 {
+            bits -= 8;
+            out.push((acc >> bits).to_be_bytes()[3]);
+            acc &= (1 << bits) - 1;
+        }
+    }
+    let expected_padding = (4 - symbols % 4) % 4;
+    if symbols % 4 == 1 || (padding != 0 && padding != expected_padding) {
+        return Err(Base64Error::Length);
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trips_every_length() {
+        let data: Vec<u8> = (0..=255).collect();
+        for n in 0..data.len() {
+            let encoded = b64encode(&data[..n]);
+            assert_eq!(encoded.len() % 4, 0);
+            assert_eq!(b64decode(encoded.as_bytes()).as_deref(), Ok(&data[..n]));
+        }
+    }
+
+    #[test]
+    fn known_vectors() {
+        assert_eq!(b64encode(b""), "");
+        assert_eq!(b64encode(b"f"), "Zg==");
+        assert_eq!(b64encode(b"fo"), "Zm8=");
+        assert_eq!(b64encode(b"foobar"), "Zm9vYmFy");
+        assert_eq!(b64decode(b"Zm9v\r\nYmE=").as_deref(), Ok(&b"fooba"[..]));
+        assert_eq!(b64decode(b"Zm8").as_deref(), Ok(&b"fo"[..]));
+    }
+
+    #[test]
+    fn rejects_what_pykerberos_silently_turned_into_an_empty_token() {
+        assert_eq!(b64decode(b"@@@@"), Err(Base64Error::Character(0)));
+        assert_eq!(
+            b64decode(b"!!!not base64!!!"),
+            Err(Base64Error::Character(0))
+        );
+        assert_eq!(b64decode(b"Zm9v-_"), Err(Base64Error::Character(4)));
+        assert_eq!(b64decode(b"Z"), Err(Base64Error::Length));
+        assert_eq!(b64decode(b"Zg=a"), Err(Base64Error::Length));
+        assert_eq!(b64decode(b"Zg="), Err(Base64Error::Length));
+    }
+
+    #[test]
+    fn integrity_flag_of_either_original_means_integrity() {
+        assert_eq!(
+            gss_flags(65536 | 2).ok(),
+            Some(Flags::MUTUAL | Flags::INTEG)
+        );
+        assert_eq!(gss_flags(32 | 2).ok(), Some(Flags::MUTUAL | Flags::INTEG));
+        assert!(gss_flags(-1).is_err());
+        assert!(gss_flags(1 << 33).is_err());
+    }
+}

@@ -1,0 +1,86 @@
+//! The exception classes (defined in `winkerberos/_errors.py`) and how a crate error becomes one.
+
+use pyo3::exceptions::PyValueError;
+use pyo3::prelude::*;
+use winkerberos::{Error, ErrorKind, Status};
+
+pyo3::import_exception!(winkerberos._errors, KrbError);
+pyo3::import_exception!(winkerberos._errors, GSSError);
+
+/// The `args` the originals gave a `GSSError` on this platform.
+///
+/// Unix (pykerberos/kerberos): `((major_text, major), (minor_text, minor))`, minor as the
+/// signed krb5 code. Windows (winkerberos): one string, `"SSPI: <function>: <text>"`.
+fn original_args<'py>(py: Python<'py>, err: &Error) -> PyResult<Bound<'py, pyo3::types::PyTuple>> {
+    use pyo3::types::PyTuple;
+    if cfg!(windows) {
+        let text = match err.status() {
+            Status::Sspi { text, .. } => text.as_str(),
+            _ => err.message(),
+        };
+        let op = err.operation().trim_end_matches('W');
+        return PyTuple::new(py, [format!("SSPI: {op}: {text}")]);
+    }
+    let (major, major_text, minor, minor_text) = match err.status() {
+        Status::Gss {
+            major,
+            minor,
+            major_text,
+            minor_text,
+        } => {
+            // krb5 minor codes are signed `krb5_error_code`s; the originals showed them so.
+            (
+                *major,
+                major_text.as_str(),
+                i64::from(*minor as i32),
+                minor_text.as_str(),
+            )
+        }
+        _ => (0, err.message(), 0, err.hint_text().unwrap_or("")),
+    };
+    PyTuple::new(
+        py,
+        [
+            (major_text, i64::from(major)).into_pyobject(py)?,
+            (minor_text, minor).into_pyobject(py)?,
+        ],
+    )
+}
+
+/// Converts a crate error raised by the Python function `api` into a Python exception.
+///
+/// Argument problems become `ValueError`; everything else is a `GSSError` carrying the
+/// originals' `args`, plus attributes `message` (the text `str()` shows), `operation`,
+/// `kind`, `major`, `minor` and `hint`.
+pub(crate) fn to_pyerr(py: Python<'_>, api: &'static str, err: Error) -> PyErr {
+    if err.kind() == ErrorKind::InvalidArgument {
+        return PyValueError::new_err(format!("{api}: {err}"));
+    }
+    match build(py, api, &err) {
+        Ok(exc) => exc,
+        Err(failed) => failed,
+    }
+}
+
+fn build(py: Python<'_>, api: &'static str, err: &Error) -> PyResult<PyErr> {
+    let exc = py.get_type::<GSSError>().call1(original_args(py, err)?)?;
+    let (major, minor) = match err.status() {
+        Status::Gss { major, minor, .. } => {
+            (Some(i64::from(*major)), Some(i64::from(*minor as i32)))
+        }
+        Status::Sspi { code, .. } => (Some(i64::from(*code)), None),
+        _ => (None, None),
+    };
+    exc.setattr("message", format!("{api}: {err}"))?;
+    exc.setattr("operation", err.operation())?;
+    exc.setattr("kind", format!("{:?}", err.kind()))?;
+    exc.setattr("major", major)?;
+    exc.setattr("minor", minor)?;
+    exc.setattr("hint", err.hint_text())?;
+    Ok(PyErr::from_value(exc))
+}
+
+/// A `KrbError` with the originals' single-message `args`.
+pub(crate) fn krb_error(message: &str) -> PyErr {
+    KrbError::new_err((message.to_owned(),))
+}

@@ -1,0 +1,229 @@
+//! The server API: `authGSSServer*`.
+
+use std::sync::Mutex;
+
+use pyo3::exceptions::PyTypeError;
+use pyo3::prelude::*;
+use pyo3::sync::MutexExt;
+use winkerberos::{Acceptor, AcceptorOptions, DelegatedCredential, Error, ErrorKind, Step};
+
+use crate::convert::{b64encode, text, token_text, type_name};
+use crate::errors::{krb_error, to_pyerr};
+use crate::types::bindings;
+use crate::{AUTH_GSS_COMPLETE, AUTH_GSS_CONTINUE, decode_token};
+
+/// The state behind a server context, used by one thread at a time.
+struct ServerState {
+    acceptor: Acceptor,
+    /// The last step's output token.
+    response: Option<Vec<u8>>,
+    /// The authenticated client principal.
+    username: Option<String>,
+    /// The service principal the client asked for (reported only for the `""` service).
+    target_name: Option<String>,
+}
+
+/// A server security context, as returned by authGSSServerInit.
+#[pyclass(frozen, module = "winkerberos", name = "GSSServerContext")]
+pub(crate) struct ServerContext {
+    state: Mutex<ServerState>,
+    /// Whether the context accepts with any key in the keytab (service `""`).
+    any_service: bool,
+}
+
+#[pymethods]
+impl ServerContext {
+    fn __repr__(&self) -> String {
+        let phase = match self.state.try_lock() {
+            Ok(state) if state.acceptor.is_complete() => "complete",
+            Ok(_) => "not complete",
+            Err(_) => "in use",
+        };
+        format!("<winkerberos.GSSServerContext {phase}>")
+    }
+}
+
+fn server<'a, 'py>(context: &'a Bound<'py, PyAny>) -> PyResult<&'a Bound<'py, ServerContext>> {
+    context.cast::<ServerContext>().map_err(|_| {
+        PyTypeError::new_err(format!(
+            "Expected a context object: a server context from authGSSServerInit, not {}",
+            type_name(context)
+        ))
+    })
+}
+
+fn with_state<T: Send>(
+    context: &Bound<'_, PyAny>,
+    api: &'static str,
+    f: impl FnOnce(&mut ServerState, bool) -> Result<T, Error> + Send,
+) -> PyResult<T> {
+    let py = context.py();
+    let ctx = server(context)?.get();
+    py.detach(|| {
+        let mut state = ctx
+            .state
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        f(&mut state, ctx.any_service)
+    })
+    .map_err(|err| to_pyerr(py, api, err))
+}
+
+fn read_state<T>(context: &Bound<'_, PyAny>, f: impl FnOnce(&ServerState) -> T) -> PyResult<T> {
+    let ctx = server(context)?.get();
+    let state = ctx
+        .state
+        .lock_py_attached(context.py())
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    Ok(f(&state))
+}
+
+/// The credentials a server context received from its client, for `authGSSClientInit(delegated=)`.
+pub(crate) fn delegated_credential(context: &Bound<'_, PyAny>) -> PyResult<DelegatedCredential> {
+    let delegated = read_state(context, |s| s.acceptor.delegated_credential()).map_err(|_| {
+        PyTypeError::new_err(format!(
+            "delegated must be a server context from authGSSServerInit, not {}",
+            type_name(context)
+        ))
+    })?;
+    delegated.ok_or_else(|| {
+        let err = Error::new(
+            ErrorKind::NoCredentials,
+            "delegated credentials",
+            "this server context holds no delegated credentials",
+        )
+        .hint("the client must request GSS_C_DELEG_FLAG with a forwardable ticket, and the server must use service 'DELEGATE' or accept delegation");
+        to_pyerr(context.py(), "authGSSClientInit", err)
+    })
+}
+
+/// authGSSServerInit(service)
+/// --
+///
+/// Initializes a server context for the host-based `service` ("HTTP@host" or "HTTP"), with
+/// its key from the keytab (KRB5_KTNAME). "" accepts with any key in the keytab (see
+/// authGSSServerTargetName); "DELEGATE" also acquires initiator credentials.
+/// Returns (AUTH_GSS_COMPLETE, context).
+#[pyfunction]
+#[pyo3(name = "authGSSServerInit")]
+pub(crate) fn server_init<'py>(
+    py: Python<'py>,
+    service: &Bound<'py, PyAny>,
+) -> PyResult<(i32, Bound<'py, ServerContext>)> {
+    let service = text(service, "service")?;
+    let any_service = service.is_empty();
+    let delegate = service == "DELEGATE";
+    let options = AcceptorOptions {
+        service: (!any_service && !delegate).then_some(service),
+        delegate,
+        channel_bindings: None,
+    };
+    let acceptor = py
+        .detach(move || Acceptor::new(options))
+        .map_err(|err| to_pyerr(py, "authGSSServerInit", err))?;
+    let state = ServerState {
+        acceptor,
+        response: None,
+        username: None,
+        target_name: None,
+    };
+    let context = Bound::new(
+        py,
+        ServerContext {
+            state: Mutex::new(state),
+            any_service,
+        },
+    )?;
+    Ok((AUTH_GSS_COMPLETE, context))
+}
+
+/// authGSSServerStep(context, challenge, channel_bindings=None)
+/// --
+///
+/// Processes the client's base64 token. Returns AUTH_GSS_COMPLETE (1) once the client is
+/// authenticated, or AUTH_GSS_CONTINUE (0) when the mechanism needs another token.
+/// With `channel_bindings`, a client that used other bindings, or none, is rejected.
+#[pyfunction]
+#[pyo3(name = "authGSSServerStep", signature = (context, challenge, channel_bindings = None))]
+pub(crate) fn server_step(
+    context: &Bound<'_, PyAny>,
+    challenge: &Bound<'_, PyAny>,
+    channel_bindings: Option<&Bound<'_, PyAny>>,
+) -> PyResult<i32> {
+    server(context)?;
+    let challenge = token_text(challenge, "challenge")?;
+    if challenge.is_empty() {
+        return Err(krb_error("No challenge parameter in request from client"));
+    }
+    let bindings = bindings(channel_bindings)?;
+    with_state(context, "authGSSServerStep", move |s, any_service| {
+        s.response = None;
+        let input = decode_token(&challenge, "client's token")?;
+        s.acceptor.set_channel_bindings(bindings);
+        match s.acceptor.step(&input)? {
+            Step::Continue(token) => {
+                s.response = Some(token);
+                Ok(AUTH_GSS_CONTINUE)
+            }
+            Step::Complete(token) => {
+                s.response = token;
+                s.username = Some(s.acceptor.initiator_name()?);
+                if any_service {
+                    s.target_name = Some(s.acceptor.target_name()?);
+                }
+                Ok(AUTH_GSS_COMPLETE)
+            }
+        }
+    })
+}
+
+/// authGSSServerResponse(context)
+/// --
+///
+/// The base64 token to send back to the client (mutual authentication), or None.
+#[pyfunction]
+#[pyo3(name = "authGSSServerResponse")]
+pub(crate) fn server_response(context: &Bound<'_, PyAny>) -> PyResult<Option<String>> {
+    read_state(context, |s| s.response.as_deref().map(b64encode))
+}
+
+/// authGSSServerUserName(context)
+/// --
+///
+/// The authenticated client principal ("user@REALM"), or None before completion.
+#[pyfunction]
+#[pyo3(name = "authGSSServerUserName")]
+pub(crate) fn server_user_name(context: &Bound<'_, PyAny>) -> PyResult<Option<String>> {
+    read_state(context, |s| s.username.clone())
+}
+
+/// authGSSServerTargetName(context)
+/// --
+///
+/// For a context created with service "", the service principal the client authenticated
+/// to (such as "HTTP/host@REALM"); None otherwise.
+#[pyfunction]
+#[pyo3(name = "authGSSServerTargetName")]
+pub(crate) fn server_target_name(context: &Bound<'_, PyAny>) -> PyResult<Option<String>> {
+    read_state(context, |s| s.target_name.clone())
+}
+
+/// authGSSServerHasDelegated(context)
+/// --
+///
+/// Whether the client delegated its credentials.
+#[pyfunction]
+#[pyo3(name = "authGSSServerHasDelegated")]
+pub(crate) fn server_has_delegated(context: &Bound<'_, PyAny>) -> PyResult<bool> {
+    read_state(context, |s| s.acceptor.delegated_credential().is_some())
+}
+
+/// authGSSServerClean(context)
+/// --
+///
+/// Does nothing and returns 1: contexts free themselves when garbage-collected.
+#[pyfunction]
+#[pyo3(name = "authGSSServerClean", signature = (*_args))]
+pub(crate) fn server_clean(_args: &Bound<'_, pyo3::types::PyTuple>) -> i32 {
+    AUTH_GSS_COMPLETE
+}

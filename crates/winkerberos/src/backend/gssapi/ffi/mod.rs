@@ -1,0 +1,568 @@
+//! Safe wrappers over the GSSAPI calls: every native allocation enters an owning type at once
+//! and is released exactly once, in its `Drop`; every failure's texts are read right after the
+//! failing call, on the same thread.
+//!
+//! This module and its children hold all of the GSSAPI backend's `unsafe` code.
+
+mod library;
+mod sys;
+
+use std::ffi::c_int;
+use std::ptr;
+use std::slice;
+
+pub(crate) use library::{Library, library};
+use sys::*;
+pub(crate) use sys::{
+    GSS_C_ACCEPT, GSS_C_BOTH, GSS_C_INITIATE, GSS_S_DUPLICATE_TOKEN, GSS_S_GAP_TOKEN,
+    GSS_S_OLD_TOKEN, GSS_S_UNSEQ_TOKEN, OID_KRB5, OID_KRB5_NT_PRINCIPAL_NAME,
+    OID_NT_HOSTBASED_SERVICE, OID_NT_USER_NAME, OID_SPNEGO, gss_cred_usage_t, routine,
+};
+
+use crate::channel_bindings::ChannelBindings;
+
+/// A failed GSSAPI call: its status codes and their texts.
+#[derive(Debug)]
+pub(crate) struct Failure {
+    pub(crate) call: &'static str,
+    pub(crate) major: u32,
+    pub(crate) minor: u32,
+    pub(crate) major_text: String,
+    pub(crate) minor_text: String,
+}
+
+/// Borrows a byte slice as an input `gss_buffer_desc`, for the duration of one call.
+fn input_buffer(bytes: &[u8]) -> gss_buffer_desc {
+    gss_buffer_desc {
+        length: bytes.len(),
+        value: bytes.as_ptr().cast_mut().cast(),
+    }
+}
+
+/// Borrows static OID bytes as a `gss_OID_desc`.
+fn oid(bytes: &'static [u8]) -> gss_OID_desc {
+    // The OIDs are constants of at most a dozen bytes, so the length always fits.
+    let length = OM_uint32::try_from(bytes.len()).unwrap_or(0);
+    gss_OID_desc {
+        length,
+        elements: bytes.as_ptr().cast_mut().cast(),
+    }
+}
+
+const EMPTY_BUFFER: gss_buffer_desc = gss_buffer_desc {
+    length: 0,
+    value: ptr::null_mut(),
+};
+
+impl Library {
+    /// Turns a major status into `Ok(major)` or a [`Failure`] with both texts, read now.
+    fn check(
+        &'static self,
+        call: &'static str,
+        major: OM_uint32,
+        minor: OM_uint32,
+    ) -> Result<OM_uint32, Failure> {
+        if major & GSS_ERROR_MASK == 0 {
+            return Ok(major);
+        }
+        Err(Failure {
+            call,
+            major,
+            minor,
+            major_text: self.status_text(major, GSS_C_GSS_CODE),
+            minor_text: if minor == 0 {
+                String::new()
+            } else {
+                self.status_text(minor, GSS_C_MECH_CODE)
+            },
+        })
+    }
+
+    /// All the messages `gss_display_status` gives for one status code, joined by "; ".
+    pub(crate) fn status_text(&'static self, code: OM_uint32, kind: c_int) -> String {
+        let mut messages = Vec::new();
+        let mut message_context: OM_uint32 = 0;
+        // Bounded: a status code has a handful of messages; a broken library must not hang us.
+        for _ in 0..8 {
+            let mut minor = 0;
+            let mut out = OwnedBuffer::new(self);
+            // SAFETY: every pointer is valid for the call; `out` takes ownership of the
+            // message buffer and releases it.
+            let major = unsafe {
+                (self.fns.gss_display_status)(
+                    &mut minor,
+                    code,
+                    kind,
+                    ptr::null_mut(),
+                    &mut message_context,
+                    out.as_mut_ptr(),
+                )
+            };
+            if major & GSS_ERROR_MASK != 0 {
+                break;
+            }
+            let text = String::from_utf8_lossy(out.as_slice());
+            let text = text.trim_end_matches('\0').trim();
+            if !text.is_empty() {
+                messages.push(text.to_owned());
+            }
+            if message_context == 0 {
+                break;
+            }
+        }
+        messages.join("; ")
+    }
+}
+
+/// A buffer the library allocated; released with `gss_release_buffer`.
+pub(crate) struct OwnedBuffer {
+    lib: &'static Library,
+    desc: gss_buffer_desc,
+}
+
+impl OwnedBuffer {
+    fn new(lib: &'static Library) -> Self {
+        Self {
+            lib,
+            desc: EMPTY_BUFFER,
+        }
+    }
+
+    fn as_mut_ptr(&mut self) -> gss_buffer_t {
+        &mut self.desc
+    }
+
+    /// The buffer's bytes (empty when the library left it empty).
+    pub(crate) fn as_slice(&self) -> &[u8] {
+        if self.desc.value.is_null() || self.desc.length == 0 {
+            return &[];
+        }
+        // SAFETY: the library filled `desc` with a buffer of `length` bytes that stays valid
+        // until we release it in `drop`; the borrow of `self` keeps it alive.
+        unsafe { slice::from_raw_parts(self.desc.value.cast::<u8>(), self.desc.length) }
+    }
+}
+
+impl Drop for OwnedBuffer {
+    fn drop(&mut self) {
+        if !self.desc.value.is_null() {
+            let mut minor = 0;
+            // SAFETY: the buffer was allocated by this library and is released once.
+            unsafe { (self.lib.fns.gss_release_buffer)(&mut minor, &mut self.desc) };
+        }
+    }
+}
+
+/// An imported name (`gss_name_t`).
+pub(crate) struct Name {
+    lib: &'static Library,
+    raw: gss_name_t,
+}
+
+// SAFETY: a GSSAPI name is immutable once imported; MIT and Heimdal allow its use from any
+// thread, and concurrent reads (display, use as a target) do not modify it.
+unsafe impl Send for Name {}
+// SAFETY: as above.
+unsafe impl Sync for Name {}
+
+impl Name {
+    fn empty(lib: &'static Library) -> Self {
+        Self {
+            lib,
+            raw: ptr::null_mut(),
+        }
+    }
+
+    /// Imports `text` as a name of type `name_type` (one of the `OID_NT_*` constants).
+    pub(crate) fn import(
+        lib: &'static Library,
+        text: &str,
+        name_type: &'static [u8],
+    ) -> Result<Self, Failure> {
+        let mut name = Self::empty(lib);
+        let mut input = input_buffer(text.as_bytes());
+        let mut name_type = oid(name_type);
+        let mut minor = 0;
+        // SAFETY: `input` and `name_type` borrow live data for the call; the library only
+        // reads them. `name` takes ownership of the output handle.
+        let major = unsafe {
+            (lib.fns.gss_import_name)(&mut minor, &mut input, &mut name_type, &mut name.raw)
+        };
+        lib.check("gss_import_name", major, minor)?;
+        Ok(name)
+    }
+
+    /// The name's display form, such as `alice@EXAMPLE.COM`.
+    pub(crate) fn display(&self) -> Result<String, Failure> {
+        let mut out = OwnedBuffer::new(self.lib);
+        let mut minor = 0;
+        // SAFETY: `self.raw` is a valid name; `out` takes ownership of the output buffer.
+        let major = unsafe {
+            (self.lib.fns.gss_display_name)(&mut minor, self.raw, out.as_mut_ptr(), ptr::null_mut())
+        };
+        self.lib.check("gss_display_name", major, minor)?;
+        Ok(String::from_utf8_lossy(out.as_slice()).into_owned())
+    }
+}
+
+impl Drop for Name {
+    fn drop(&mut self) {
+        if !self.raw.is_null() {
+            let mut minor = 0;
+            // SAFETY: the handle is owned by us and released once.
+            unsafe { (self.lib.fns.gss_release_name)(&mut minor, &mut self.raw) };
+        }
+    }
+}
+
+/// A credential handle (`gss_cred_id_t`).
+pub(crate) struct Cred {
+    lib: &'static Library,
+    raw: gss_cred_id_t,
+}
+
+// SAFETY: MIT and Heimdal guard credential handles with an internal lock, so a credential may
+// be used by several contexts on several threads at once (RFC 2743 §1.1.1.3 allows sharing).
+unsafe impl Send for Cred {}
+// SAFETY: as above.
+unsafe impl Sync for Cred {}
+
+impl Cred {
+    fn empty(lib: &'static Library) -> Self {
+        Self {
+            lib,
+            raw: ptr::null_mut(),
+        }
+    }
+
+    /// Acquires credentials for `name` (or the default principal) from the ticket cache or
+    /// keytab, for one mechanism (or all when `mech` is `None`).
+    pub(crate) fn acquire(
+        lib: &'static Library,
+        name: Option<&Name>,
+        usage: gss_cred_usage_t,
+    ) -> Result<Self, Failure> {
+        let mut cred = Self::empty(lib);
+        let mut minor = 0;
+        // SAFETY: the name handle (or null for the default) is valid for the call; `cred`
+        // takes ownership of the output handle; we ask for no mechanism set or lifetime.
+        let major = unsafe {
+            (lib.fns.gss_acquire_cred)(
+                &mut minor,
+                name.map_or(ptr::null_mut(), |n| n.raw),
+                GSS_C_INDEFINITE,
+                ptr::null_mut(),
+                usage,
+                &mut cred.raw,
+                ptr::null_mut(),
+                ptr::null_mut(),
+            )
+        };
+        lib.check("gss_acquire_cred", major, minor)?;
+        Ok(cred)
+    }
+
+    /// Obtains initiator credentials for `name` from the KDC with a password, into memory.
+    /// Returns `None` when the library has no `gss_acquire_cred_with_password`.
+    pub(crate) fn acquire_with_password(
+        lib: &'static Library,
+        name: &Name,
+        password: &[u8],
+    ) -> Option<Result<Self, Failure>> {
+        let acquire = lib.fns.gss_acquire_cred_with_password?;
+        let mut cred = Self::empty(lib);
+        let mut secret = input_buffer(password);
+        let mut minor = 0;
+        // SAFETY: `secret` borrows the caller's password for the call and the library copies
+        // what it keeps; `cred` takes ownership of the output handle.
+        let major = unsafe {
+            acquire(
+                &mut minor,
+                name.raw,
+                &mut secret,
+                GSS_C_INDEFINITE,
+                ptr::null_mut(),
+                GSS_C_INITIATE,
+                &mut cred.raw,
+                ptr::null_mut(),
+                ptr::null_mut(),
+            )
+        };
+        Some(
+            lib.check("gss_acquire_cred_with_password", major, minor)
+                .map(|_| cred),
+        )
+    }
+
+    /// The principal of `cred`, or of the default initiator credentials when `None`.
+    pub(crate) fn principal(lib: &'static Library, cred: Option<&Self>) -> Result<Name, Failure> {
+        let mut name = Name::empty(lib);
+        let mut minor = 0;
+        // SAFETY: the credential handle (or null for the default) is valid for the call;
+        // `name` takes ownership of the returned name; other outputs are not requested.
+        let major = unsafe {
+            (lib.fns.gss_inquire_cred)(
+                &mut minor,
+                cred.map_or(ptr::null_mut(), |c| c.raw),
+                &mut name.raw,
+                ptr::null_mut(),
+                ptr::null_mut(),
+                ptr::null_mut(),
+            )
+        };
+        lib.check("gss_inquire_cred", major, minor)?;
+        Ok(name)
+    }
+}
+
+impl Drop for Cred {
+    fn drop(&mut self) {
+        if !self.raw.is_null() {
+            let mut minor = 0;
+            // SAFETY: the handle is owned by us and released once.
+            unsafe { (self.lib.fns.gss_release_cred)(&mut minor, &mut self.raw) };
+        }
+    }
+}
+
+/// Channel bindings laid out for the library; borrows the caller's bytes.
+struct Bindings<'a> {
+    desc: gss_channel_bindings_struct,
+    _borrow: std::marker::PhantomData<&'a ChannelBindings>,
+}
+
+impl<'a> Bindings<'a> {
+    fn new(cb: &'a ChannelBindings) -> Self {
+        Self {
+            desc: gss_channel_bindings_struct {
+                initiator_addrtype: cb.initiator_addrtype,
+                initiator_address: input_buffer(&cb.initiator_address),
+                acceptor_addrtype: cb.acceptor_addrtype,
+                acceptor_address: input_buffer(&cb.acceptor_address),
+                application_data: input_buffer(&cb.application_data),
+            },
+            _borrow: std::marker::PhantomData,
+        }
+    }
+}
+
+fn bindings_ptr(bindings: &mut Option<Bindings<'_>>) -> gss_channel_bindings_t {
+    bindings.as_mut().map_or(ptr::null_mut(), |b| &mut b.desc)
+}
+
+/// What one `gss_init_sec_context` or `gss_accept_sec_context` call produced.
+pub(crate) struct Leg {
+    pub(crate) token: OwnedBuffer,
+    pub(crate) complete: bool,
+    pub(crate) flags: u32,
+    /// Acceptor only: the credentials the initiator delegated.
+    pub(crate) delegated: Option<Cred>,
+}
+
+/// What `gss_inquire_context` reports.
+pub(crate) struct ContextInfo {
+    pub(crate) source: Name,
+    pub(crate) target: Name,
+}
+
+/// An unwrapped message and its protection.
+pub(crate) struct UnwrapOutput {
+    pub(crate) data: OwnedBuffer,
+    pub(crate) confidential: bool,
+    /// Supplementary status bits (`GSS_S_DUPLICATE_TOKEN` and the like).
+    pub(crate) supplementary: u32,
+}
+
+/// A security context handle (`gss_ctx_id_t`), null until the first leg creates it.
+pub(crate) struct Context {
+    lib: &'static Library,
+    raw: gss_ctx_id_t,
+}
+
+// SAFETY: a context is only ever used through `&mut self` (or `&self` for read-only inquiry),
+// so one thread at a time, as RFC 2744 requires; it may move between threads.
+unsafe impl Send for Context {}
+
+impl Context {
+    pub(crate) fn new(lib: &'static Library) -> Self {
+        Self {
+            lib,
+            raw: ptr::null_mut(),
+        }
+    }
+
+    /// One `gss_init_sec_context` leg.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn initiate(
+        &mut self,
+        cred: Option<&Cred>,
+        target: &Name,
+        mech: &'static [u8],
+        flags: u32,
+        bindings: Option<&ChannelBindings>,
+        input: &[u8],
+    ) -> Result<Leg, Failure> {
+        let lib = self.lib;
+        let mut mech = oid(mech);
+        let mut bindings = bindings.map(Bindings::new);
+        let mut input = input_buffer(input);
+        let mut token = OwnedBuffer::new(lib);
+        let mut ret_flags = 0;
+        let mut minor = 0;
+        // SAFETY: the context handle is ours (null on the first leg, then the library's);
+        // cred, target, mech, bindings and input borrow live data for the call; `token`
+        // takes ownership of the output token, even on failure.
+        let major = unsafe {
+            (lib.fns.gss_init_sec_context)(
+                &mut minor,
+                cred.map_or(ptr::null_mut(), |c| c.raw),
+                &mut self.raw,
+                target.raw,
+                &mut mech,
+                flags,
+                GSS_C_INDEFINITE,
+                bindings_ptr(&mut bindings),
+                &mut input,
+                ptr::null_mut(),
+                token.as_mut_ptr(),
+                &mut ret_flags,
+                ptr::null_mut(),
+            )
+        };
+        let major = lib.check("gss_init_sec_context", major, minor)?;
+        Ok(Leg {
+            token,
+            complete: major & GSS_S_CONTINUE_NEEDED == 0,
+            flags: ret_flags,
+            delegated: None,
+        })
+    }
+
+    /// One `gss_accept_sec_context` leg.
+    pub(crate) fn accept(
+        &mut self,
+        cred: Option<&Cred>,
+        bindings: Option<&ChannelBindings>,
+        input: &[u8],
+    ) -> Result<Leg, Failure> {
+        let lib = self.lib;
+        let mut bindings = bindings.map(Bindings::new);
+        let mut input = input_buffer(input);
+        let mut token = OwnedBuffer::new(lib);
+        let mut delegated = Cred::empty(lib);
+        let mut ret_flags = 0;
+        let mut minor = 0;
+        // SAFETY: as for `initiate`; `token` and `delegated` take ownership of their outputs.
+        let major = unsafe {
+            (lib.fns.gss_accept_sec_context)(
+                &mut minor,
+                &mut self.raw,
+                cred.map_or(ptr::null_mut(), |c| c.raw),
+                &mut input,
+                bindings_ptr(&mut bindings),
+                ptr::null_mut(),
+                ptr::null_mut(),
+                token.as_mut_ptr(),
+                &mut ret_flags,
+                ptr::null_mut(),
+                &mut delegated.raw,
+            )
+        };
+        let major = lib.check("gss_accept_sec_context", major, minor)?;
+        let delegated = (!delegated.raw.is_null()).then_some(delegated);
+        Ok(Leg {
+            token,
+            complete: major & GSS_S_CONTINUE_NEEDED == 0,
+            flags: ret_flags,
+            delegated,
+        })
+    }
+
+    /// The names of both parties.
+    pub(crate) fn inquire(&self) -> Result<ContextInfo, Failure> {
+        let mut source = Name::empty(self.lib);
+        let mut target = Name::empty(self.lib);
+        let mut minor = 0;
+        // SAFETY: the context handle is valid (callers check it is established); the names
+        // are owned by `source` and `target`; other outputs are not requested.
+        let major = unsafe {
+            (self.lib.fns.gss_inquire_context)(
+                &mut minor,
+                self.raw,
+                &mut source.raw,
+                &mut target.raw,
+                ptr::null_mut(),
+                ptr::null_mut(),
+                ptr::null_mut(),
+                ptr::null_mut(),
+                ptr::null_mut(),
+            )
+        };
+        self.lib.check("gss_inquire_context", major, minor)?;
+        Ok(ContextInfo { source, target })
+    }
+
+    /// `gss_wrap`; returns the token and whether it is encrypted.
+    pub(crate) fn wrap(
+        &mut self,
+        message: &[u8],
+        encrypt: bool,
+    ) -> Result<(OwnedBuffer, bool), Failure> {
+        let mut input = input_buffer(message);
+        let mut out = OwnedBuffer::new(self.lib);
+        let mut conf_state: c_int = 0;
+        let mut minor = 0;
+        // SAFETY: the context is established (checked by callers); `input` borrows the
+        // message for the call; `out` takes ownership of the token.
+        let major = unsafe {
+            (self.lib.fns.gss_wrap)(
+                &mut minor,
+                self.raw,
+                c_int::from(encrypt),
+                GSS_C_QOP_DEFAULT,
+                &mut input,
+                &mut conf_state,
+                out.as_mut_ptr(),
+            )
+        };
+        self.lib.check("gss_wrap", major, minor)?;
+        Ok((out, conf_state != 0))
+    }
+
+    /// `gss_unwrap`.
+    pub(crate) fn unwrap(&mut self, token: &[u8]) -> Result<UnwrapOutput, Failure> {
+        let mut input = input_buffer(token);
+        let mut out = OwnedBuffer::new(self.lib);
+        let mut conf_state: c_int = 0;
+        let mut minor = 0;
+        // SAFETY: as for `wrap`.
+        let major = unsafe {
+            (self.lib.fns.gss_unwrap)(
+                &mut minor,
+                self.raw,
+                &mut input,
+                out.as_mut_ptr(),
+                &mut conf_state,
+                ptr::null_mut(),
+            )
+        };
+        let major = self.lib.check("gss_unwrap", major, minor)?;
+        Ok(UnwrapOutput {
+            data: out,
+            confidential: conf_state != 0,
+            supplementary: major & 0xffff,
+        })
+    }
+}
+
+impl Drop for Context {
+    fn drop(&mut self) {
+        if !self.raw.is_null() {
+            let mut minor = 0;
+            // SAFETY: the handle is owned by us and deleted once; no output token is asked for.
+            unsafe {
+                (self.lib.fns.gss_delete_sec_context)(&mut minor, &mut self.raw, ptr::null_mut())
+            };
+        }
+    }
+}

@@ -1,0 +1,378 @@
+//! The Unix backend: the system GSSAPI library (MIT krb5 or Heimdal), opened at run time.
+
+#[allow(unsafe_code)]
+mod ffi;
+
+use ffi::{Cred, Failure, Library, Name, routine};
+
+use super::{AcceptorUsage, Backend, Names, RawStep, SecurityContext};
+use crate::channel_bindings::ChannelBindings;
+use crate::context::{Mech, Unwrapped};
+use crate::cred::Credential;
+use crate::error::{Error, ErrorKind, Result, Status};
+use crate::flags::Flags;
+use crate::name::{NameForm, TargetName};
+
+/// The GSSAPI backend.
+pub(crate) struct Gssapi;
+
+/// Which side a call acts for, to give the right advice.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Side {
+    Initiator,
+    Acceptor,
+    Either,
+}
+
+fn lib() -> Result<&'static Library> {
+    ffi::library().map_err(|e| {
+        Error::new(
+            ErrorKind::LibraryUnavailable,
+            "load GSSAPI",
+            e.message.clone(),
+        )
+        .hint(e.hint)
+    })
+}
+
+fn mech_oid(mech: Mech) -> &'static [u8] {
+    match mech {
+        Mech::Kerberos => ffi::OID_KRB5,
+        Mech::Spnego => ffi::OID_SPNEGO,
+    }
+}
+
+impl Backend for Gssapi {
+    type Cred = Cred;
+    type Target = Name;
+    type Context = Context;
+
+    fn ensure_available() -> Result<()> {
+        lib().map(|_| ())
+    }
+
+    fn initiator_credential(credential: &Credential, _mech: Mech) -> Result<Option<Cred>> {
+        let lib = lib()?;
+        match credential {
+            Credential::Default => Ok(None),
+            Credential::Principal(principal) => {
+                let name = import(lib, principal, ffi::OID_NT_USER_NAME)?;
+                Cred::acquire(lib, Some(&name), ffi::GSS_C_INITIATE)
+                    .map(Some)
+                    .map_err(|f| failure(f, Side::Initiator))
+            }
+            Credential::Password {
+                principal,
+                password,
+            } => {
+                let name = import(lib, principal, ffi::OID_NT_USER_NAME)?;
+                let Some(result) = Cred::acquire_with_password(lib, &name, password.expose())
+                else {
+                    return Err(Error::new(
+                        ErrorKind::Unsupported,
+                        "gss_acquire_cred_with_password",
+                        format!("{} cannot obtain credentials with a password", lib.name),
+                    )
+                    .hint("use MIT krb5 or Heimdal, or obtain a ticket with kinit first"));
+                };
+                result.map(Some).map_err(|f| failure(f, Side::Initiator))
+            }
+        }
+    }
+
+    fn acceptor_credential(service: Option<&str>, usage: AcceptorUsage) -> Result<Option<Cred>> {
+        let lib = lib()?;
+        let usage = match usage {
+            AcceptorUsage::Accept => ffi::GSS_C_ACCEPT,
+            AcceptorUsage::Both => ffi::GSS_C_BOTH,
+        };
+        let Some(service) = service else {
+            // Any key in the keytab: the library picks the one the client's ticket names.
+            return if usage == ffi::GSS_C_BOTH {
+                Cred::acquire(lib, None, usage)
+                    .map(Some)
+                    .map_err(|f| failure(f, Side::Acceptor))
+            } else {
+                Ok(None)
+            };
+        };
+        let name = import(lib, service, ffi::OID_NT_HOSTBASED_SERVICE)?;
+        Cred::acquire(lib, Some(&name), usage)
+            .map(Some)
+            .map_err(|f| failure(f, Side::Acceptor))
+    }
+
+    fn import_target(target: &TargetName) -> Result<Name> {
+        let name_type = match target.form {
+            NameForm::HostBased => ffi::OID_NT_HOSTBASED_SERVICE,
+            NameForm::Principal => ffi::OID_KRB5_NT_PRINCIPAL_NAME,
+        };
+        import(lib()?, &target.text, name_type)
+    }
+
+    fn credential_name(cred: Option<&Cred>) -> Result<String> {
+        let lib = lib()?;
+        let name = Cred::principal(lib, cred).map_err(|f| failure(f, Side::Initiator))?;
+        name.display().map_err(|f| failure(f, Side::Either))
+    }
+
+    fn new_context() -> Context {
+        // `ensure_available` runs before any context is created; a context made without the
+        // library stays empty and every use of it reports the load error.
+        Context {
+            raw: ffi::library().ok().map(ffi::Context::new),
+            delegated: None,
+        }
+    }
+}
+
+fn import(lib: &'static Library, text: &str, name_type: &'static [u8]) -> Result<Name> {
+    Name::import(lib, text, name_type).map_err(|f| {
+        failure(f, Side::Either).or_hint(format!("check the spelling of the name {text:?}"))
+    })
+}
+
+/// A GSSAPI security context, and the credentials its initiator delegated.
+pub(crate) struct Context {
+    raw: Option<ffi::Context>,
+    delegated: Option<Cred>,
+}
+
+impl Context {
+    fn raw(&mut self) -> Result<&mut ffi::Context> {
+        match &mut self.raw {
+            Some(ctx) => Ok(ctx),
+            None => Err(lib().err().unwrap_or_else(|| {
+                Error::new(
+                    ErrorKind::LibraryUnavailable,
+                    "load GSSAPI",
+                    "the GSSAPI library is not loaded",
+                )
+            })),
+        }
+    }
+}
+
+fn leg(leg: ffi::Leg) -> RawStep {
+    RawStep {
+        token: leg.token.as_slice().to_vec(),
+        complete: leg.complete,
+        flags: Flags::from_bits(leg.flags),
+    }
+}
+
+impl SecurityContext for Context {
+    type Cred = Cred;
+    type Target = Name;
+
+    fn initiate(
+        &mut self,
+        cred: Option<&Cred>,
+        target: &Name,
+        mech: Mech,
+        flags: Flags,
+        bindings: Option<&ChannelBindings>,
+        input: &[u8],
+    ) -> Result<RawStep> {
+        let ctx = self.raw()?;
+        ctx.initiate(cred, target, mech_oid(mech), flags.bits(), bindings, input)
+            .map(leg)
+            .map_err(|f| failure(f, Side::Initiator))
+    }
+
+    fn accept(
+        &mut self,
+        cred: Option<&Cred>,
+        bindings: Option<&ChannelBindings>,
+        input: &[u8],
+    ) -> Result<RawStep> {
+        let ctx = self.raw()?;
+        let mut out = ctx
+            .accept(cred, bindings, input)
+            .map_err(|f| failure(f, Side::Acceptor))?;
+        let delegated = out.delegated.take();
+        let step = leg(out);
+        self.delegated = delegated;
+        Ok(step)
+    }
+
+    fn wrap(&mut self, message: &[u8], encrypt: bool) -> Result<Vec<u8>> {
+        let (token, encrypted) = self
+            .raw()?
+            .wrap(message, encrypt)
+            .map_err(|f| failure(f, Side::Either))?;
+        if encrypt && !encrypted {
+            return Err(Error::new(
+                ErrorKind::Unsupported,
+                "gss_wrap",
+                "encryption was requested but this context only provides integrity",
+            )
+            .hint("request confidentiality (GSS_C_CONF_FLAG) when creating the context"));
+        }
+        Ok(token.as_slice().to_vec())
+    }
+
+    fn unwrap(&mut self, token: &[u8]) -> Result<Unwrapped> {
+        let out = self
+            .raw()?
+            .unwrap(token)
+            .map_err(|f| failure(f, Side::Either))?;
+        check_sequence(out.supplementary)?;
+        Ok(Unwrapped {
+            data: out.data.as_slice().to_vec(),
+            confidential: out.confidential,
+        })
+    }
+
+    fn names(&self) -> Result<Names> {
+        let Some(ctx) = &self.raw else {
+            return Ok(Names::default());
+        };
+        let info = ctx.inquire().map_err(|f| failure(f, Side::Either))?;
+        let display = |name: &Name| name.display().map_err(|f| failure(f, Side::Either));
+        Ok(Names {
+            initiator: Some(display(&info.source)?),
+            acceptor: Some(display(&info.target)?),
+        })
+    }
+
+    fn take_delegated(&mut self) -> Option<Cred> {
+        self.delegated.take()
+    }
+}
+
+/// Rejects a message that unwrapped correctly but arrived twice, too late or out of order.
+fn check_sequence(supplementary: u32) -> Result<()> {
+    let problem = if supplementary & ffi::GSS_S_DUPLICATE_TOKEN != 0 {
+        Some((
+            ErrorKind::Replay,
+            "the message is a replay of one already received",
+        ))
+    } else if supplementary & ffi::GSS_S_OLD_TOKEN != 0 {
+        Some((
+            ErrorKind::Replay,
+            "the message is too old to check for replay",
+        ))
+    } else if supplementary & (ffi::GSS_S_UNSEQ_TOKEN | ffi::GSS_S_GAP_TOKEN) != 0 {
+        Some((
+            ErrorKind::DefectiveToken,
+            "the message arrived out of sequence",
+        ))
+    } else {
+        None
+    };
+    match problem {
+        Some((kind, message)) => Err(Error::new(kind, "gss_unwrap", message)
+            .hint("unwrap every message exactly once, in the order the peer wrapped them")),
+        None => Ok(()),
+    }
+}
+
+/// krb5 error codes (`ERROR_TABLE_BASE_krb5` + n) that say more than the major status.
+mod krb5_code {
+    const BASE: u32 = 0x96c7_3a00;
+    pub(super) const C_PRINCIPAL_UNKNOWN: u32 = BASE + 6;
+    pub(super) const S_PRINCIPAL_UNKNOWN: u32 = BASE + 7;
+    pub(super) const KEY_EXPIRED: u32 = BASE + 23;
+    pub(super) const PREAUTH_FAILED: u32 = BASE + 24;
+    pub(super) const AP_BAD_INTEGRITY: u32 = BASE + 31;
+    pub(super) const TKT_EXPIRED: u32 = BASE + 32;
+    pub(super) const AP_REPEAT: u32 = BASE + 34;
+    pub(super) const KDC_UNREACH: u32 = BASE + 156;
+}
+
+/// Turns a GSSAPI failure into an [`Error`] with a kind, a readable message and a hint.
+fn failure(f: Failure, side: Side) -> Error {
+    let routine_error = f.major & routine::MASK;
+    let kind = match f.minor {
+        krb5_code::C_PRINCIPAL_UNKNOWN | krb5_code::S_PRINCIPAL_UNKNOWN => {
+            ErrorKind::UnknownPrincipal
+        }
+        krb5_code::PREAUTH_FAILED | krb5_code::AP_BAD_INTEGRITY
+            if routine_error != routine::BAD_SIG =>
+        {
+            ErrorKind::AuthenticationFailed
+        }
+        krb5_code::AP_REPEAT => ErrorKind::Replay,
+        krb5_code::KDC_UNREACH => ErrorKind::KdcUnreachable,
+        krb5_code::KEY_EXPIRED | krb5_code::TKT_EXPIRED => ErrorKind::Expired,
+        _ => match routine_error {
+            routine::BAD_MECH | routine::UNAVAILABLE => ErrorKind::BadMechanism,
+            routine::BAD_NAME | routine::BAD_NAMETYPE => ErrorKind::BadName,
+            routine::BAD_BINDINGS => ErrorKind::BadBindings,
+            routine::BAD_SIG => ErrorKind::BadSignature,
+            routine::NO_CRED | routine::DEFECTIVE_CREDENTIAL => ErrorKind::NoCredentials,
+            routine::NO_CONTEXT => ErrorKind::NotEstablished,
+            routine::DEFECTIVE_TOKEN | routine::BAD_STATUS | routine::BAD_QOP => {
+                ErrorKind::DefectiveToken
+            }
+            routine::CREDENTIALS_EXPIRED | routine::CONTEXT_EXPIRED => ErrorKind::Expired,
+            // A calling error (bad pointer or token buffer) is our input's fault.
+            0 => ErrorKind::DefectiveToken,
+            _ => ErrorKind::Failure,
+        },
+    };
+    // "Unspecified GSS failure.  Minor code may provide more information" says nothing.
+    let message = if f.minor_text.is_empty() {
+        f.major_text.clone()
+    } else if routine_error == routine::FAILURE {
+        f.minor_text.clone()
+    } else {
+        format!("{} ({})", f.major_text, f.minor_text)
+    };
+    let message = if message.is_empty() {
+        format!("major status {:#x}", f.major)
+    } else {
+        message
+    };
+    let status = Status::Gss {
+        major: f.major,
+        minor: f.minor,
+        major_text: f.major_text,
+        minor_text: f.minor_text,
+    };
+    let error = Error::with_status(kind, f.call, status, message);
+    match hint(kind, f.minor, side) {
+        Some(hint) => error.hint(hint),
+        None => error,
+    }
+}
+
+fn hint(kind: ErrorKind, minor: u32, side: Side) -> Option<&'static str> {
+    Some(match (kind, side) {
+        (ErrorKind::NoCredentials, Side::Acceptor) => {
+            "make sure the keytab (KRB5_KTNAME, else the system default) is readable and holds a key \
+             for this service"
+        }
+        (ErrorKind::NoCredentials, _) => {
+            "obtain a ticket with kinit (or point KRB5CCNAME at a ticket cache), or authenticate as a \
+             user with principal='user@REALM:password'"
+        }
+        (ErrorKind::UnknownPrincipal, _) if minor == krb5_code::C_PRINCIPAL_UNKNOWN => {
+            "check the user name and realm (realm names are case-sensitive, usually upper case)"
+        }
+        (ErrorKind::UnknownPrincipal, _) => {
+            "check the service name: 'service@host' must match a principal 'service/host@REALM' that \
+             the KDC knows (the host name may have been canonicalized)"
+        }
+        (ErrorKind::AuthenticationFailed, _) => "check the password (passwords are case-sensitive)",
+        (ErrorKind::KdcUnreachable, _) => {
+            "check that a KDC for the realm is running and reachable (see [realms] in krb5.conf or \
+             KRB5_CONFIG)"
+        }
+        (ErrorKind::Replay, _) => {
+            "the token was already used: each token may be accepted only once"
+        }
+        (ErrorKind::BadBindings, _) => "both sides must use the same channel bindings",
+        (ErrorKind::Expired, _) => "renew the credentials (kinit) and start a new context",
+        (ErrorKind::DefectiveToken, Side::Acceptor) => {
+            "pass the client's token unchanged; the client must use the same mechanism \
+             (Kerberos or SPNEGO)"
+        }
+        (ErrorKind::DefectiveToken, _) => "pass the peer's token unchanged",
+        (ErrorKind::BadSignature, _) => {
+            "the message was altered, or was not wrapped by this context's peer"
+        }
+        _ => return None,
+    })
+}

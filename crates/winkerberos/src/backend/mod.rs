@@ -1,0 +1,113 @@
+//! The interface every native backend implements, and the backend of this platform.
+//!
+//! Exactly one backend is compiled per target: GSSAPI (loaded at run time) on Unix, SSPI on
+//! Windows. The public types in [`crate::context`] hold the backend's handles and drive them
+//! only through these traits, so both backends keep one contract.
+
+use crate::channel_bindings::ChannelBindings;
+use crate::context::{Mech, Unwrapped};
+use crate::cred::Credential;
+use crate::error::Result;
+use crate::flags::Flags;
+use crate::name::TargetName;
+
+#[cfg(unix)]
+mod gssapi;
+#[cfg(unix)]
+pub(crate) use gssapi::Gssapi as Native;
+
+/// Which credentials an acceptor uses.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum AcceptorUsage {
+    /// Accept only (a service key from the keytab).
+    Accept,
+    /// Accept and initiate, for a service that acts on behalf of delegating clients.
+    Both,
+}
+
+/// What one handshake leg produced.
+#[derive(Debug)]
+pub(crate) struct RawStep {
+    /// The token to send to the peer; empty when there is none.
+    pub(crate) token: Vec<u8>,
+    /// Whether the mechanism reports the context as established.
+    pub(crate) complete: bool,
+    /// The flags in effect (granted, once complete).
+    pub(crate) flags: Flags,
+}
+
+/// The display names of a context's two parties, where known.
+#[derive(Debug, Default)]
+pub(crate) struct Names {
+    pub(crate) initiator: Option<String>,
+    pub(crate) acceptor: Option<String>,
+}
+
+/// A native Kerberos implementation.
+pub(crate) trait Backend {
+    /// A credential handle, shared read-only between contexts.
+    type Cred: Send + Sync;
+    /// An imported target name.
+    type Target: Send + Sync;
+    /// A security context handle, used by one thread at a time.
+    type Context: SecurityContext<Cred = Self::Cred, Target = Self::Target>;
+
+    /// Checks that the native library can be used.
+    fn ensure_available() -> Result<()>;
+
+    /// Credentials for an initiator, or `None` for the mechanism's default (acquired lazily).
+    fn initiator_credential(credential: &Credential, mech: Mech) -> Result<Option<Self::Cred>>;
+
+    /// Credentials for an acceptor of `service`, or of any service key when `None`.
+    fn acceptor_credential(
+        service: Option<&str>,
+        usage: AcceptorUsage,
+    ) -> Result<Option<Self::Cred>>;
+
+    /// Imports the target service name.
+    fn import_target(target: &TargetName) -> Result<Self::Target>;
+
+    /// The display name of a credential's principal.
+    fn credential_name(cred: Option<&Self::Cred>) -> Result<String>;
+
+    /// A context that has not started its handshake.
+    fn new_context() -> Self::Context;
+}
+
+/// Operations on one security context.
+pub(crate) trait SecurityContext: Send {
+    type Cred;
+    type Target;
+
+    /// One initiator leg. `input` is empty on the first leg.
+    #[allow(clippy::too_many_arguments)]
+    fn initiate(
+        &mut self,
+        cred: Option<&Self::Cred>,
+        target: &Self::Target,
+        mech: Mech,
+        flags: Flags,
+        bindings: Option<&ChannelBindings>,
+        input: &[u8],
+    ) -> Result<RawStep>;
+
+    /// One acceptor leg.
+    fn accept(
+        &mut self,
+        cred: Option<&Self::Cred>,
+        bindings: Option<&ChannelBindings>,
+        input: &[u8],
+    ) -> Result<RawStep>;
+
+    /// Wraps (signs, and with `encrypt` seals) a message.
+    fn wrap(&mut self, message: &[u8], encrypt: bool) -> Result<Vec<u8>>;
+
+    /// Unwraps a message wrapped by the peer.
+    fn unwrap(&mut self, token: &[u8]) -> Result<Unwrapped>;
+
+    /// The names of both parties.
+    fn names(&self) -> Result<Names>;
+
+    /// Takes the credentials the initiator delegated, if any (acceptor only).
+    fn take_delegated(&mut self) -> Option<Self::Cred>;
+}

@@ -1,0 +1,520 @@
+//! Security contexts: the [`Initiator`] (client) and the [`Acceptor`] (service).
+
+use std::fmt;
+use std::sync::Arc;
+
+use crate::backend::{AcceptorUsage, Backend, Native, RawStep, SecurityContext};
+use crate::channel_bindings::ChannelBindings;
+use crate::cred::Credential;
+use crate::error::{Error, ErrorKind, Result};
+use crate::flags::Flags;
+use crate::name::TargetName;
+
+type NativeCred = <Native as Backend>::Cred;
+type NativeTarget = <Native as Backend>::Target;
+type NativeContext = <Native as Backend>::Context;
+
+/// The security mechanism a context uses.
+#[non_exhaustive]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum Mech {
+    /// Raw Kerberos V5 (RFC 4121), OID 1.2.840.113554.1.2.2; the SSPI `Kerberos` package.
+    #[default]
+    Kerberos,
+    /// SPNEGO (RFC 4178), OID 1.3.6.1.5.5.2, as HTTP `Negotiate` uses it; the SSPI
+    /// `Negotiate` package.
+    Spnego,
+}
+
+/// What a handshake leg asks of the caller.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Step {
+    /// Send this token to the peer and step again with its answer.
+    Continue(Vec<u8>),
+    /// The context is established. A final token, if any, must still reach the peer.
+    Complete(Option<Vec<u8>>),
+}
+
+impl Step {
+    /// The token to send, if any.
+    pub fn token(&self) -> Option<&[u8]> {
+        match self {
+            Self::Continue(token) => Some(token),
+            Self::Complete(token) => token.as_deref(),
+        }
+    }
+
+    /// Whether the context is established.
+    pub fn is_complete(&self) -> bool {
+        matches!(self, Self::Complete(_))
+    }
+}
+
+/// An unwrapped message.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Unwrapped {
+    /// The message.
+    pub data: Vec<u8>,
+    /// Whether the message was encrypted (not only integrity-protected).
+    pub confidential: bool,
+}
+
+impl fmt::Debug for Unwrapped {
+    /// Shows the length only: the message may be secret.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Unwrapped")
+            .field("len", &self.data.len())
+            .field("confidential", &self.confidential)
+            .finish()
+    }
+}
+
+/// Credentials an initiator delegated to an [`Acceptor`], usable to act as that user.
+#[derive(Clone)]
+pub struct DelegatedCredential(Arc<NativeCred>);
+
+impl fmt::Debug for DelegatedCredential {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("DelegatedCredential(..)")
+    }
+}
+
+/// How an [`Initiator`] authenticates.
+#[derive(Debug)]
+pub struct InitiatorOptions {
+    /// Whose credentials to use.
+    pub credential: Credential,
+    /// Credentials delegated by another client, used instead of `credential` when set.
+    pub delegated: Option<DelegatedCredential>,
+    /// The mechanism.
+    pub mech: Mech,
+    /// The flags to request. Those of `MUTUAL`, `REPLAY`, `SEQUENCE`, `CONF` and `INTEG` that
+    /// are requested must also be granted, or the final step fails.
+    pub flags: Flags,
+    /// Channel bindings to send.
+    pub channel_bindings: Option<ChannelBindings>,
+}
+
+impl Default for InitiatorOptions {
+    /// Default credentials, Kerberos, mutual authentication with sequence detection.
+    fn default() -> Self {
+        Self {
+            credential: Credential::Default,
+            delegated: None,
+            mech: Mech::Kerberos,
+            flags: Flags::MUTUAL | Flags::SEQUENCE,
+            channel_bindings: None,
+        }
+    }
+}
+
+/// How an [`Acceptor`] accepts.
+#[derive(Clone, Debug, Default)]
+pub struct AcceptorOptions {
+    /// The host-based service name (`HTTP@host` or `HTTP`) whose key to use, or `None` to
+    /// accept with any key in the keytab.
+    pub service: Option<String>,
+    /// Also acquire initiator credentials, so a delegating client's credentials can be used.
+    pub delegate: bool,
+    /// Channel bindings the initiator must have used. When set, an initiator that sent
+    /// different bindings, or none, is rejected.
+    pub channel_bindings: Option<ChannelBindings>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Phase {
+    NotStarted,
+    InProgress,
+    Complete,
+}
+
+/// The client side of a Kerberos or SPNEGO handshake.
+///
+/// ```no_run
+/// use winkerberos::{Initiator, InitiatorOptions, Step};
+/// # fn send_and_receive(_: &[u8]) -> Vec<u8> { unimplemented!() }
+/// let mut client = Initiator::new("HTTP@web.example.com", InitiatorOptions::default())?;
+/// let mut input = Vec::new();
+/// loop {
+///     match client.step(&input)? {
+///         Step::Continue(token) => input = send_and_receive(&token),
+///         Step::Complete(token) => {
+///             if let Some(token) = token { send_and_receive(&token); }
+///             break;
+///         }
+///     }
+/// }
+/// let sealed = client.wrap(b"hello", true)?;
+/// # Ok::<(), winkerberos::Error>(())
+/// ```
+pub struct Initiator {
+    context: NativeContext,
+    credential: Option<Arc<NativeCred>>,
+    target: NativeTarget,
+    target_text: String,
+    mech: Mech,
+    requested: Flags,
+    bindings: Option<ChannelBindings>,
+    phase: Phase,
+    granted: Flags,
+}
+
+impl fmt::Debug for Initiator {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Initiator")
+            .field("target", &self.target_text)
+            .field("mech", &self.mech)
+            .field("requested", &self.requested)
+            .field("complete", &self.is_complete())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Initiator {
+    /// Prepares a handshake with `target`, a service name in any form winkerberos,
+    /// pykerberos or kerberos accepted: `HTTP@host`, `HTTP/host`, `HTTP/host@REALM`,
+    /// `HTTP@host@REALM`.
+    ///
+    /// Explicit credentials are acquired here; a password is checked against the KDC now.
+    /// Default credentials are acquired by the first [`step`](Self::step).
+    pub fn new(target: &str, options: InitiatorOptions) -> Result<Self> {
+        Native::ensure_available()?;
+        if target.contains('\0') {
+            return Err(Error::new(
+                ErrorKind::InvalidArgument,
+                "import target name",
+                "the service name contains a NUL character",
+            ));
+        }
+        let target_name = TargetName::parse(target);
+        let credential = match options.delegated {
+            Some(DelegatedCredential(cred)) => Some(cred),
+            None => Native::initiator_credential(&options.credential, options.mech)?.map(Arc::new),
+        };
+        Ok(Self {
+            context: Native::new_context(),
+            credential,
+            target: Native::import_target(&target_name)?,
+            target_text: target.to_owned(),
+            mech: options.mech,
+            requested: options.flags,
+            bindings: options.channel_bindings,
+            phase: Phase::NotStarted,
+            granted: Flags::NONE,
+        })
+    }
+
+    /// Runs one leg of the handshake. `input` is the peer's last token, empty on the first leg.
+    ///
+    /// A failed leg abandons the handshake: the next step starts a new one.
+    pub fn step(&mut self, input: &[u8]) -> Result<Step> {
+        if self.phase == Phase::Complete {
+            return Err(Error::new(
+                ErrorKind::AlreadyEstablished,
+                "gss_init_sec_context",
+                "the handshake is already complete",
+            )
+            .hint("create a new context to authenticate again"));
+        }
+        let result = self.context.initiate(
+            self.credential.as_deref(),
+            &self.target,
+            self.mech,
+            self.requested,
+            self.bindings.as_ref(),
+            input,
+        );
+        let raw = match result.and_then(|raw| self.check_granted(raw)) {
+            Ok(raw) => raw,
+            Err(err) => {
+                self.context = Native::new_context();
+                self.phase = Phase::NotStarted;
+                return Err(err);
+            }
+        };
+        self.granted = raw.flags;
+        Ok(finish_leg(raw, &mut self.phase))
+    }
+
+    fn check_granted(&self, raw: RawStep) -> Result<RawStep> {
+        let missing = self.requested & Flags::ENFORCED & !raw.flags;
+        if raw.complete && !missing.is_empty() {
+            return Err(Error::new(
+                ErrorKind::FlagsNotGranted,
+                "gss_init_sec_context",
+                format!("the service did not grant the requested {missing} protection"),
+            )
+            .hint("the service may be an impostor or misconfigured; do not trust this session"));
+        }
+        Ok(raw)
+    }
+
+    /// Replaces the channel bindings sent by the following steps.
+    pub fn set_channel_bindings(&mut self, bindings: Option<ChannelBindings>) {
+        self.bindings = bindings;
+    }
+
+    /// Whether the handshake is complete.
+    pub fn is_complete(&self) -> bool {
+        self.phase == Phase::Complete
+    }
+
+    /// The flags requested.
+    pub fn requested_flags(&self) -> Flags {
+        self.requested
+    }
+
+    /// The flags in effect: those granted, once the handshake is complete.
+    pub fn flags(&self) -> Flags {
+        self.granted
+    }
+
+    /// The mechanism.
+    pub fn mech(&self) -> Mech {
+        self.mech
+    }
+
+    /// The client principal, such as `alice@EXAMPLE.COM`, once the handshake is complete.
+    pub fn initiator_name(&self) -> Result<String> {
+        self.established("initiator name")?;
+        self.context
+            .names()?
+            .initiator
+            .ok_or_else(|| missing_name("initiator name"))
+    }
+
+    /// The service principal, once the handshake is complete.
+    pub fn target_name(&self) -> Result<String> {
+        self.established("target name")?;
+        self.context
+            .names()?
+            .acceptor
+            .ok_or_else(|| missing_name("target name"))
+    }
+
+    /// The principal of the credentials this initiator uses (acquiring the default ones if
+    /// needed), before or after the handshake.
+    pub fn credential_name(&self) -> Result<String> {
+        Native::credential_name(self.credential.as_deref())
+    }
+
+    /// Wraps `message`: integrity-protected, and encrypted when `encrypt` is true.
+    pub fn wrap(&mut self, message: &[u8], encrypt: bool) -> Result<Vec<u8>> {
+        self.established("wrap")?;
+        self.context.wrap(message, encrypt)
+    }
+
+    /// Unwraps a message from the acceptor, checking its integrity (and sequence and replay,
+    /// when those were granted).
+    pub fn unwrap(&mut self, token: &[u8]) -> Result<Unwrapped> {
+        self.established("unwrap")?;
+        self.context.unwrap(token)
+    }
+
+    fn established(&self, op: &'static str) -> Result<()> {
+        match self.phase {
+            Phase::Complete => Ok(()),
+            _ => Err(not_established(op)),
+        }
+    }
+}
+
+/// The service side of a Kerberos or SPNEGO handshake.
+///
+/// ```no_run
+/// use winkerberos::{Acceptor, AcceptorOptions, Step};
+/// # let token_from_client: Vec<u8> = Vec::new();
+/// let mut server = Acceptor::new(AcceptorOptions {
+///     service: Some("HTTP@web.example.com".into()),
+///     ..AcceptorOptions::default()
+/// })?;
+/// if let Step::Complete(reply) = server.step(&token_from_client)? {
+///     println!("authenticated {}", server.initiator_name()?);
+///     // send `reply` (the mutual-authentication token) back to the client
+/// #   let _ = reply;
+/// }
+/// # Ok::<(), winkerberos::Error>(())
+/// ```
+pub struct Acceptor {
+    context: NativeContext,
+    credential: Option<Arc<NativeCred>>,
+    bindings: Option<ChannelBindings>,
+    phase: Phase,
+    granted: Flags,
+    delegated: Option<Arc<NativeCred>>,
+}
+
+impl fmt::Debug for Acceptor {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Acceptor")
+            .field("complete", &self.is_complete())
+            .field("flags", &self.granted)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Acceptor {
+    /// Prepares to accept a handshake, loading the service key from the keytab
+    /// (`KRB5_KTNAME` on Unix) now.
+    pub fn new(options: AcceptorOptions) -> Result<Self> {
+        Native::ensure_available()?;
+        let service = options.service.as_deref().filter(|s| !s.is_empty());
+        if service.is_some_and(|s| s.contains('\0')) {
+            return Err(Error::new(
+                ErrorKind::InvalidArgument,
+                "import service name",
+                "the service name contains a NUL character",
+            ));
+        }
+        let usage = if options.delegate {
+            AcceptorUsage::Both
+        } else {
+            AcceptorUsage::Accept
+        };
+        let credential = Native::acceptor_credential(service, usage)?.map(Arc::new);
+        Ok(Self {
+            context: Native::new_context(),
+            credential,
+            bindings: options.channel_bindings,
+            phase: Phase::NotStarted,
+            granted: Flags::NONE,
+            delegated: None,
+        })
+    }
+
+    /// Runs one leg of the handshake with the initiator's token.
+    ///
+    /// A failed leg abandons the handshake: the next step starts a new one.
+    pub fn step(&mut self, input: &[u8]) -> Result<Step> {
+        if self.phase == Phase::Complete {
+            return Err(Error::new(
+                ErrorKind::AlreadyEstablished,
+                "gss_accept_sec_context",
+                "the handshake is already complete",
+            )
+            .hint("create a new context to accept another client"));
+        }
+        if input.is_empty() {
+            return Err(Error::new(
+                ErrorKind::InvalidArgument,
+                "gss_accept_sec_context",
+                "the client's token is empty",
+            )
+            .hint("pass the token the client sent (for HTTP, the value after 'Negotiate ')"));
+        }
+        let result = self
+            .context
+            .accept(self.credential.as_deref(), self.bindings.as_ref(), input);
+        let raw = match result.and_then(|raw| self.check_bound(raw)) {
+            Ok(raw) => raw,
+            Err(err) => {
+                self.context = Native::new_context();
+                self.phase = Phase::NotStarted;
+                return Err(err);
+            }
+        };
+        self.granted = raw.flags;
+        if raw.complete {
+            self.delegated = self.context.take_delegated().map(Arc::new);
+        }
+        Ok(finish_leg(raw, &mut self.phase))
+    }
+
+    fn check_bound(&self, raw: RawStep) -> Result<RawStep> {
+        if raw.complete && self.bindings.is_some() && !raw.flags.contains(Flags::CHANNEL_BOUND) {
+            return Err(Error::new(
+                ErrorKind::BadBindings,
+                "gss_accept_sec_context",
+                "the client sent no channel bindings, but this service requires them",
+            )
+            .hint(
+                "the client must pass the same channel bindings (for TLS, tls-server-end-point)",
+            ));
+        }
+        Ok(raw)
+    }
+
+    /// Replaces the channel bindings the following steps require of the initiator.
+    pub fn set_channel_bindings(&mut self, bindings: Option<ChannelBindings>) {
+        self.bindings = bindings;
+    }
+
+    /// Whether the handshake is complete.
+    pub fn is_complete(&self) -> bool {
+        self.phase == Phase::Complete
+    }
+
+    /// The flags the initiator was granted.
+    pub fn flags(&self) -> Flags {
+        self.granted
+    }
+
+    /// The authenticated client principal, such as `alice@EXAMPLE.COM`.
+    pub fn initiator_name(&self) -> Result<String> {
+        self.established("initiator name")?;
+        self.context
+            .names()?
+            .initiator
+            .ok_or_else(|| missing_name("initiator name"))
+    }
+
+    /// The service principal the client authenticated to, such as `HTTP/web@EXAMPLE.COM`.
+    pub fn target_name(&self) -> Result<String> {
+        self.established("target name")?;
+        self.context
+            .names()?
+            .acceptor
+            .ok_or_else(|| missing_name("target name"))
+    }
+
+    /// The credentials the client delegated, if it did.
+    pub fn delegated_credential(&self) -> Option<DelegatedCredential> {
+        self.delegated.clone().map(DelegatedCredential)
+    }
+
+    /// Wraps `message` for the initiator.
+    pub fn wrap(&mut self, message: &[u8], encrypt: bool) -> Result<Vec<u8>> {
+        self.established("wrap")?;
+        self.context.wrap(message, encrypt)
+    }
+
+    /// Unwraps a message from the initiator.
+    pub fn unwrap(&mut self, token: &[u8]) -> Result<Unwrapped> {
+        self.established("unwrap")?;
+        self.context.unwrap(token)
+    }
+
+    fn established(&self, op: &'static str) -> Result<()> {
+        match self.phase {
+            Phase::Complete => Ok(()),
+            _ => Err(not_established(op)),
+        }
+    }
+}
+
+fn finish_leg(raw: RawStep, phase: &mut Phase) -> Step {
+    if raw.complete {
+        *phase = Phase::Complete;
+        Step::Complete((!raw.token.is_empty()).then_some(raw.token))
+    } else {
+        *phase = Phase::InProgress;
+        Step::Continue(raw.token)
+    }
+}
+
+fn not_established(op: &'static str) -> Error {
+    Error::new(
+        ErrorKind::NotEstablished,
+        op,
+        "the security context is not established yet",
+    )
+    .hint("step the handshake until it is complete first")
+}
+
+fn missing_name(op: &'static str) -> Error {
+    Error::new(
+        ErrorKind::Failure,
+        op,
+        "the mechanism reported no name for this context",
+    )
+}

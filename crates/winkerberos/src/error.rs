@@ -1,0 +1,189 @@
+//! The one error type of the crate.
+//!
+//! Every failure carries the operation that failed, a [`ErrorKind`] to match on, the
+//! mechanism's own status codes and texts (captured on the failing thread right after the
+//! failing call, before anything else could overwrite the library's thread-local message), and
+//! where we can tell, a hint saying what to try.
+
+use std::fmt;
+
+/// What went wrong, in terms a caller can act on.
+#[non_exhaustive]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ErrorKind {
+    /// The system Kerberos library (GSSAPI or SSPI) could not be loaded or lacks a function.
+    LibraryUnavailable,
+    /// The loaded library does not offer this operation.
+    Unsupported,
+    /// An argument was rejected before any call into the mechanism.
+    InvalidArgument,
+    /// The operation needs an established security context.
+    NotEstablished,
+    /// The context has already finished its handshake.
+    AlreadyEstablished,
+    /// No usable credentials: no ticket cache, no keytab entry, or no such client principal.
+    NoCredentials,
+    /// The KDC rejected the password (or the client key).
+    AuthenticationFailed,
+    /// A client or service principal is unknown to the KDC.
+    UnknownPrincipal,
+    /// No KDC for the realm could be reached.
+    KdcUnreachable,
+    /// A name could not be parsed or imported.
+    BadName,
+    /// The mechanism is not available or not acceptable.
+    BadMechanism,
+    /// Channel bindings are missing or do not match.
+    BadBindings,
+    /// A token is malformed, truncated or not meant for this context.
+    DefectiveToken,
+    /// A message failed its integrity check (tampered or wrong key).
+    BadSignature,
+    /// A token or message was seen before.
+    Replay,
+    /// A credential or the context has expired.
+    Expired,
+    /// A flag the caller requires (such as mutual authentication) was not granted.
+    FlagsNotGranted,
+    /// Any other failure reported by the mechanism.
+    Failure,
+}
+
+/// The status codes reported by the underlying mechanism, with their texts.
+#[non_exhaustive]
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Status {
+    /// The failure was detected by this crate; no mechanism status is involved.
+    None,
+    /// GSSAPI major and minor status codes (RFC 2744), with their display texts.
+    Gss {
+        /// The major status code (`GSS_S_*` routine, calling and supplementary bits).
+        major: u32,
+        /// The mechanism-specific minor status code (a krb5 error code for Kerberos).
+        minor: u32,
+        /// `gss_display_status` text of `major`.
+        major_text: String,
+        /// `gss_display_status` text of `minor`.
+        minor_text: String,
+    },
+    /// An SSPI `SECURITY_STATUS` with its `FormatMessageW` text.
+    Sspi {
+        /// The `SECURITY_STATUS` (an HRESULT) returned by the failing function.
+        code: i32,
+        /// The system's text for `code`.
+        text: String,
+    },
+}
+
+/// An error from the Kerberos machinery, with what failed, why, and what to try.
+#[derive(Clone, Debug)]
+pub struct Error {
+    kind: ErrorKind,
+    operation: &'static str,
+    status: Status,
+    message: Box<str>,
+    hint: Option<Box<str>>,
+}
+
+impl Error {
+    /// An error without a mechanism status, for code layered on this crate (such as a
+    /// protocol binding) that reports its own failures in the same shape.
+    pub fn new(kind: ErrorKind, operation: &'static str, message: impl Into<Box<str>>) -> Self {
+        Self {
+            kind,
+            operation,
+            status: Status::None,
+            message: message.into(),
+            hint: None,
+        }
+    }
+
+    /// An error reported by the mechanism with its status.
+    pub(crate) fn with_status(
+        kind: ErrorKind,
+        operation: &'static str,
+        status: Status,
+        message: impl Into<Box<str>>,
+    ) -> Self {
+        Self {
+            kind,
+            operation,
+            status,
+            message: message.into(),
+            hint: None,
+        }
+    }
+
+    /// Attaches a hint saying what to try.
+    #[must_use]
+    pub fn hint(mut self, hint: impl Into<Box<str>>) -> Self {
+        self.hint = Some(hint.into());
+        self
+    }
+
+    /// Attaches a hint only if none is set yet.
+    #[must_use]
+    pub(crate) fn or_hint(self, hint: impl Into<Box<str>>) -> Self {
+        if self.hint.is_some() {
+            self
+        } else {
+            self.hint(hint)
+        }
+    }
+
+    /// What kind of failure this is.
+    pub fn kind(&self) -> ErrorKind {
+        self.kind
+    }
+
+    /// The library call (or crate operation) that failed, such as `"gss_init_sec_context"`.
+    pub fn operation(&self) -> &'static str {
+        self.operation
+    }
+
+    /// The mechanism's status codes and texts.
+    pub fn status(&self) -> &Status {
+        &self.status
+    }
+
+    /// The GSSAPI `(major, minor)` codes, when GSSAPI reported the failure.
+    pub fn gss_codes(&self) -> Option<(u32, u32)> {
+        match self.status {
+            Status::Gss { major, minor, .. } => Some((major, minor)),
+            _ => None,
+        }
+    }
+
+    /// The SSPI `SECURITY_STATUS`, when SSPI reported the failure.
+    pub fn sspi_code(&self) -> Option<i32> {
+        match self.status {
+            Status::Sspi { code, .. } => Some(code),
+            _ => None,
+        }
+    }
+
+    /// Why it failed, without the operation name or hint.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+
+    /// What to try, when the cause is recognisable.
+    pub fn hint_text(&self) -> Option<&str> {
+        self.hint.as_deref()
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.operation, self.message)?;
+        if let Some(hint) = &self.hint {
+            write!(f, ". Hint: {hint}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for Error {}
+
+/// A shorthand for results of this crate.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
