@@ -112,10 +112,6 @@ fn credential(
     })
 }
 
-/// authGSSClientInit(service, principal=None, gssflags=GSS_C_MUTUAL_FLAG|GSS_C_SEQUENCE_FLAG,
-/// user=None, domain=None, password=None, mech_oid=GSS_MECH_OID_KRB5, delegated=None)
-/// --
-///
 /// Initializes a client context for `service` ("HTTP@host", "HTTP/host[@REALM]" or
 /// "service@host@REALM"). `principal` selects a client principal from the credential
 /// cache collection, or authenticates another user when written "user@REALM:password"
@@ -191,9 +187,6 @@ pub(crate) fn client_init<'py>(
     Ok((AUTH_GSS_COMPLETE, context))
 }
 
-/// authGSSClientStep(state, challenge, channel_bindings=None)
-/// --
-///
 /// Processes the server's base64 `challenge` ("" on the first call) and prepares the next
 /// token (see authGSSClientResponse). Returns AUTH_GSS_CONTINUE (0) while the handshake
 /// goes on and AUTH_GSS_COMPLETE (1) once the context is established.
@@ -224,9 +217,6 @@ pub(crate) fn client_step(
     })
 }
 
-/// authGSSClientResponse(context)
-/// --
-///
 /// The base64 output of the last step, wrap or unwrap, or None when it produced none.
 #[pyfunction]
 #[pyo3(name = "authGSSClientResponse")]
@@ -234,9 +224,6 @@ pub(crate) fn client_response(context: &Bound<'_, PyAny>) -> PyResult<Option<Str
     read_state(context, |s| s.response.as_deref().map(b64encode))
 }
 
-/// authGSSClientResponseConf(context)
-/// --
-///
 /// 1 if the last unwrapped message was encrypted, else 0.
 #[pyfunction]
 #[pyo3(name = "authGSSClientResponseConf")]
@@ -244,9 +231,6 @@ pub(crate) fn client_response_conf(context: &Bound<'_, PyAny>) -> PyResult<i32> 
     read_state(context, |s| s.response_conf)
 }
 
-/// authGSSClientUserName(context)
-/// --
-///
 /// The client principal ("user@REALM") once the context is complete, else None.
 #[pyfunction]
 #[pyo3(name = "authGSSClientUserName")]
@@ -254,9 +238,6 @@ pub(crate) fn client_user_name(context: &Bound<'_, PyAny>) -> PyResult<Option<St
     read_state(context, |s| s.username.clone())
 }
 
-/// authGSSClientInquireCred(context)
-/// --
-///
 /// Looks up the principal of the context's credentials (the default ones unless others were
 /// given), so authGSSClientUserName reports it before the handshake. Returns 1.
 #[pyfunction]
@@ -270,9 +251,6 @@ pub(crate) fn client_inquire_cred(context: &Bound<'_, PyAny>) -> PyResult<i32> {
     })
 }
 
-/// authGSSClientUnwrap(context, challenge)
-/// --
-///
 /// Unwraps the server's base64 message; the plaintext becomes authGSSClientResponse and
 /// authGSSClientResponseConf tells whether it was encrypted. Returns 1.
 #[pyfunction]
@@ -292,9 +270,6 @@ pub(crate) fn client_unwrap(
     })
 }
 
-/// authGSSClientWrap(context, data, user=None, protect=0)
-/// --
-///
 /// Wraps the base64 `data` (encrypted when `protect` is 1) into authGSSClientResponse.
 /// With `user`, sends instead the RFC 4752 reply choosing no security layer with `user` as
 /// the authorization identity (`data` is then the server's unwrapped 4-octet offer, or "").
@@ -344,9 +319,6 @@ fn check_offer(offer: &[u8]) -> Result<(), Error> {
     Ok(())
 }
 
-/// authGSSClientClean(context)
-/// --
-///
 /// Does nothing and returns 1: contexts free themselves when garbage-collected. Kept for
 /// compatibility; the context stays usable.
 #[pyfunction]

@@ -92,17 +92,14 @@ pub(crate) fn delegated_credential(context: &Bound<'_, PyAny>) -> PyResult<Deleg
             "delegated credentials",
             "this server context holds no delegated credentials",
         )
-        .hint("the client must request GSS_C_DELEG_FLAG with a forwardable ticket, and the server must use service 'DELEGATE' or accept delegation");
+        .hint("the client must request GSS_C_DELEG_FLAG with a forwardable ticket");
         to_pyerr(context.py(), "authGSSClientInit", err)
     })
 }
 
-/// authGSSServerInit(service)
-/// --
-///
 /// Initializes a server context for the host-based `service` ("HTTP@host" or "HTTP"), with
 /// its key from the keytab (KRB5_KTNAME). "" accepts with any key in the keytab (see
-/// authGSSServerTargetName); "DELEGATE" also acquires initiator credentials.
+/// authGSSServerTargetName); "DELEGATE" (pykerberos) likewise accepts with any key.
 /// Returns (AUTH_GSS_COMPLETE, context).
 #[pyfunction]
 #[pyo3(name = "authGSSServerInit")]
@@ -111,11 +108,10 @@ pub(crate) fn server_init<'py>(
     service: &Bound<'py, PyAny>,
 ) -> PyResult<(i32, Bound<'py, ServerContext>)> {
     let service = text(service, "service")?;
+    // pykerberos' "DELEGATE" accepted with any key too (and reported no target name).
     let any_service = service.is_empty();
-    let delegate = service == "DELEGATE";
     let options = AcceptorOptions {
-        service: (!any_service && !delegate).then_some(service),
-        delegate,
+        service: (!any_service && service != "DELEGATE").then_some(service),
         channel_bindings: None,
     };
     let acceptor = py
@@ -137,9 +133,6 @@ pub(crate) fn server_init<'py>(
     Ok((AUTH_GSS_COMPLETE, context))
 }
 
-/// authGSSServerStep(context, challenge, channel_bindings=None)
-/// --
-///
 /// Processes the client's base64 token. Returns AUTH_GSS_COMPLETE (1) once the client is
 /// authenticated, or AUTH_GSS_CONTINUE (0) when the mechanism needs another token.
 /// With `channel_bindings`, a client that used other bindings, or none, is rejected.
@@ -177,9 +170,6 @@ pub(crate) fn server_step(
     })
 }
 
-/// authGSSServerResponse(context)
-/// --
-///
 /// The base64 token to send back to the client (mutual authentication), or None.
 #[pyfunction]
 #[pyo3(name = "authGSSServerResponse")]
@@ -187,9 +177,6 @@ pub(crate) fn server_response(context: &Bound<'_, PyAny>) -> PyResult<Option<Str
     read_state(context, |s| s.response.as_deref().map(b64encode))
 }
 
-/// authGSSServerUserName(context)
-/// --
-///
 /// The authenticated client principal ("user@REALM"), or None before completion.
 #[pyfunction]
 #[pyo3(name = "authGSSServerUserName")]
@@ -197,9 +184,6 @@ pub(crate) fn server_user_name(context: &Bound<'_, PyAny>) -> PyResult<Option<St
     read_state(context, |s| s.username.clone())
 }
 
-/// authGSSServerTargetName(context)
-/// --
-///
 /// For a context created with service "", the service principal the client authenticated
 /// to (such as "HTTP/host@REALM"); None otherwise.
 #[pyfunction]
@@ -208,9 +192,6 @@ pub(crate) fn server_target_name(context: &Bound<'_, PyAny>) -> PyResult<Option<
     read_state(context, |s| s.target_name.clone())
 }
 
-/// authGSSServerHasDelegated(context)
-/// --
-///
 /// Whether the client delegated its credentials.
 #[pyfunction]
 #[pyo3(name = "authGSSServerHasDelegated")]
@@ -218,9 +199,6 @@ pub(crate) fn server_has_delegated(context: &Bound<'_, PyAny>) -> PyResult<bool>
     read_state(context, |s| s.acceptor.delegated_credential().is_some())
 }
 
-/// authGSSServerClean(context)
-/// --
-///
 /// Does nothing and returns 1: contexts free themselves when garbage-collected.
 #[pyfunction]
 #[pyo3(name = "authGSSServerClean", signature = (*_args))]

@@ -85,10 +85,6 @@ fn binding_value(value: Option<&Bound<'_, PyAny>>, name: &str) -> PyResult<Vec<u
     }
 }
 
-/// channelBindings(initiator_addrtype=GSS_C_AF_UNSPEC, initiator_address=None,
-/// acceptor_addrtype=GSS_C_AF_UNSPEC, acceptor_address=None, application_data=None)
-/// --
-///
 /// Builds channel bindings for authGSSClientStep / authGSSServerStep. Addresses and
 /// application data may be str (UTF-8) or bytes-like. For TLS use
 /// application_data=b"tls-server-end-point:" + certificate_hash (RFC 5929).

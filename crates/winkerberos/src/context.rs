@@ -3,7 +3,7 @@
 use std::fmt;
 use std::sync::Arc;
 
-use crate::backend::{AcceptorUsage, Backend, Native, RawStep, SecurityContext};
+use crate::backend::{Backend, Native, RawStep, SecurityContext};
 use crate::channel_bindings::ChannelBindings;
 use crate::cred::Credential;
 use crate::error::{Error, ErrorKind, Result};
@@ -114,8 +114,6 @@ pub struct AcceptorOptions {
     /// The host-based service name (`HTTP@host` or `HTTP`) whose key to use, or `None` to
     /// accept with any key in the keytab.
     pub service: Option<String>,
-    /// Also acquire initiator credentials, so a delegating client's credentials can be used.
-    pub delegate: bool,
     /// Channel bindings the initiator must have used. When set, an initiator that sent
     /// different bindings, or none, is rejected.
     pub channel_bindings: Option<ChannelBindings>,
@@ -366,12 +364,7 @@ impl Acceptor {
                 "the service name contains a NUL character",
             ));
         }
-        let usage = if options.delegate {
-            AcceptorUsage::Both
-        } else {
-            AcceptorUsage::Accept
-        };
-        let credential = Native::acceptor_credential(service, usage)?.map(Arc::new);
+        let credential = Native::acceptor_credential(service)?.map(Arc::new);
         Ok(Self {
             context: Native::new_context(),
             credential,
@@ -467,7 +460,8 @@ impl Acceptor {
             .ok_or_else(|| missing_name("target name"))
     }
 
-    /// The credentials the client delegated, if it did.
+    /// The credentials the client delegated, if it asked for delegation (`Flags::DELEG`) with
+    /// a forwardable ticket.
     pub fn delegated_credential(&self) -> Option<DelegatedCredential> {
         self.delegated.clone().map(DelegatedCredential)
     }

@@ -16,15 +16,6 @@ mod gssapi;
 #[cfg(unix)]
 pub(crate) use gssapi::Gssapi as Native;
 
-/// Which credentials an acceptor uses.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum AcceptorUsage {
-    /// Accept only (a service key from the keytab).
-    Accept,
-    /// Accept and initiate, for a service that acts on behalf of delegating clients.
-    Both,
-}
-
 /// What one handshake leg produced.
 #[derive(Debug)]
 pub(crate) struct RawStep {
@@ -58,11 +49,8 @@ pub(crate) trait Backend {
     /// Credentials for an initiator, or `None` for the mechanism's default (acquired lazily).
     fn initiator_credential(credential: &Credential, mech: Mech) -> Result<Option<Self::Cred>>;
 
-    /// Credentials for an acceptor of `service`, or of any service key when `None`.
-    fn acceptor_credential(
-        service: Option<&str>,
-        usage: AcceptorUsage,
-    ) -> Result<Option<Self::Cred>>;
+    /// Credentials for an acceptor of `service`, or `None` to accept with any service key.
+    fn acceptor_credential(service: Option<&str>) -> Result<Option<Self::Cred>>;
 
     /// Imports the target service name.
     fn import_target(target: &TargetName) -> Result<Self::Target>;

@@ -5,7 +5,7 @@ mod ffi;
 
 use ffi::{Cred, Failure, Library, Name, routine};
 
-use super::{AcceptorUsage, Backend, Names, RawStep, SecurityContext};
+use super::{Backend, Names, RawStep, SecurityContext};
 use crate::channel_bindings::ChannelBindings;
 use crate::context::{Mech, Unwrapped};
 use crate::cred::Credential;
@@ -80,24 +80,13 @@ impl Backend for Gssapi {
         }
     }
 
-    fn acceptor_credential(service: Option<&str>, usage: AcceptorUsage) -> Result<Option<Cred>> {
-        let lib = lib()?;
-        let usage = match usage {
-            AcceptorUsage::Accept => ffi::GSS_C_ACCEPT,
-            AcceptorUsage::Both => ffi::GSS_C_BOTH,
-        };
+    fn acceptor_credential(service: Option<&str>) -> Result<Option<Cred>> {
         let Some(service) = service else {
-            // Any key in the keytab: the library picks the one the client's ticket names.
-            return if usage == ffi::GSS_C_BOTH {
-                Cred::acquire(lib, None, usage)
-                    .map(Some)
-                    .map_err(|f| failure(f, Side::Acceptor))
-            } else {
-                Ok(None)
-            };
+            return Ok(None);
         };
+        let lib = lib()?;
         let name = import(lib, service, ffi::OID_NT_HOSTBASED_SERVICE)?;
-        Cred::acquire(lib, Some(&name), usage)
+        Cred::acquire(lib, Some(&name), ffi::GSS_C_ACCEPT)
             .map(Some)
             .map_err(|f| failure(f, Side::Acceptor))
     }

@@ -14,9 +14,9 @@ use std::slice;
 pub(crate) use library::{Library, library};
 use sys::*;
 pub(crate) use sys::{
-    GSS_C_ACCEPT, GSS_C_BOTH, GSS_C_INITIATE, GSS_S_DUPLICATE_TOKEN, GSS_S_GAP_TOKEN,
-    GSS_S_OLD_TOKEN, GSS_S_UNSEQ_TOKEN, OID_KRB5, OID_KRB5_NT_PRINCIPAL_NAME,
-    OID_NT_HOSTBASED_SERVICE, OID_NT_USER_NAME, OID_SPNEGO, gss_cred_usage_t, routine,
+    GSS_C_ACCEPT, GSS_C_INITIATE, GSS_S_DUPLICATE_TOKEN, GSS_S_GAP_TOKEN, GSS_S_OLD_TOKEN,
+    GSS_S_UNSEQ_TOKEN, OID_KRB5, OID_KRB5_NT_PRINCIPAL_NAME, OID_NT_HOSTBASED_SERVICE,
+    OID_NT_USER_NAME, OID_SPNEGO, gss_cred_usage_t, routine,
 };
 
 use crate::channel_bindings::ChannelBindings;
@@ -32,6 +32,10 @@ pub(crate) struct Failure {
 }
 
 /// Borrows a byte slice as an input `gss_buffer_desc`, for the duration of one call.
+///
+/// Only for arguments the library reads and never writes (the integration tests check that
+/// the tokens and messages handed over come back unchanged); see [`Context::unwrap`] for the
+/// one call that writes into its input.
 fn input_buffer(bytes: &[u8]) -> gss_buffer_desc {
     gss_buffer_desc {
         length: bytes.len(),
@@ -531,11 +535,18 @@ impl Context {
 
     /// `gss_unwrap`.
     pub(crate) fn unwrap(&mut self, token: &[u8]) -> Result<UnwrapOutput, Failure> {
-        let mut input = input_buffer(token);
+        // MIT decrypts the input buffer in place, although RFC 2744 makes it an input: the
+        // library gets a copy it may scribble on, never the caller's bytes.
+        let mut scratch = token.to_vec();
+        let mut input = gss_buffer_desc {
+            length: scratch.len(),
+            value: scratch.as_mut_ptr().cast(),
+        };
         let mut out = OwnedBuffer::new(self.lib);
         let mut conf_state: c_int = 0;
         let mut minor = 0;
-        // SAFETY: as for `wrap`.
+        // SAFETY: as for `wrap`; `input` points at `scratch`, which we own, may be written and
+        // outlives the call.
         let major = unsafe {
             (self.lib.fns.gss_unwrap)(
                 &mut minor,

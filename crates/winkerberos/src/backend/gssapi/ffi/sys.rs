@@ -92,7 +92,6 @@ const _: () = {
 pub(crate) const GSS_C_INDEFINITE: OM_uint32 = 0xffff_ffff;
 pub(crate) const GSS_C_QOP_DEFAULT: gss_qop_t = 0;
 
-pub(crate) const GSS_C_BOTH: gss_cred_usage_t = 0;
 pub(crate) const GSS_C_INITIATE: gss_cred_usage_t = 1;
 pub(crate) const GSS_C_ACCEPT: gss_cred_usage_t = 2;
 

@@ -1,0 +1,950 @@
+//! Integration tests against a real MIT KDC and the system GSSAPI library.
+//!
+//! This is a `harness = false` test: `main` starts a throwaway realm on 127.0.0.1, then runs
+//! every test in a child process of this same binary whose environment points GSSAPI at the
+//! realm (and, for some tests, at a broken variant of it). Children never change their own
+//! environment, the realm is stopped when `main` returns, and a watchdog stops it should this
+//! process die first.
+//!
+//! `cargo test --test kdc -- FILTER` runs the tests whose names contain FILTER.
+
+// A test harness reports on standard output and error.
+#![allow(clippy::print_stdout, clippy::print_stderr)]
+
+mod support;
+
+use std::env;
+use std::fs;
+use std::io::Write as _;
+use std::process::{Command, ExitCode};
+use std::sync::{Arc, Barrier};
+use std::thread;
+
+use support::realm::{Realm, RealmOptions};
+use winkerberos::{
+    Acceptor, AcceptorOptions, ChannelBindings, Credential, ErrorKind, Flags, Initiator,
+    InitiatorOptions, Mech, Step,
+};
+
+type Outcome = Result<(), String>;
+
+/// A test: its name, the environment changes it needs, and its body.
+struct Test {
+    name: &'static str,
+    env: fn(&Realm) -> Vec<(String, String)>,
+    run: fn() -> Outcome,
+}
+
+const fn test(name: &'static str, run: fn() -> Outcome) -> Test {
+    Test {
+        name,
+        env: |_| Vec::new(),
+        run,
+    }
+}
+
+const fn test_with_env(
+    name: &'static str,
+    env: fn(&Realm) -> Vec<(String, String)>,
+    run: fn() -> Outcome,
+) -> Test {
+    Test { name, env, run }
+}
+
+const TESTS: &[Test] = &[
+    test(
+        "kerberos_handshake_with_default_credentials",
+        kerberos_handshake_with_default_credentials,
+    ),
+    test(
+        "spnego_handshake_with_default_credentials",
+        spnego_handshake_with_default_credentials,
+    ),
+    test("wrap_and_unwrap_both_ways", wrap_and_unwrap_both_ways),
+    test(
+        "password_credentials_leave_the_default_cache_alone",
+        password_credentials_leave_the_default_cache_alone,
+    ),
+    test(
+        "principal_form_with_special_characters",
+        principal_form_with_special_characters,
+    ),
+    test(
+        "wrong_password_is_authentication_failed",
+        wrong_password_is_authentication_failed,
+    ),
+    test(
+        "unknown_user_is_unknown_principal",
+        unknown_user_is_unknown_principal,
+    ),
+    test(
+        "principal_selects_from_the_cache_collection",
+        principal_selects_from_the_cache_collection,
+    ),
+    test(
+        "unknown_service_is_unknown_principal",
+        unknown_service_is_unknown_principal,
+    ),
+    test("service_principal_name_forms", service_principal_name_forms),
+    test(
+        "acceptor_without_service_reports_the_target",
+        acceptor_without_service_reports_the_target,
+    ),
+    test(
+        "acceptor_for_a_service_missing_from_the_keytab",
+        acceptor_for_a_service_missing_from_the_keytab,
+    ),
+    test(
+        "matching_channel_bindings_are_accepted",
+        matching_channel_bindings_are_accepted,
+    ),
+    test(
+        "different_channel_bindings_are_rejected",
+        different_channel_bindings_are_rejected,
+    ),
+    test(
+        "missing_channel_bindings_are_rejected",
+        missing_channel_bindings_are_rejected,
+    ),
+    test(
+        "garbage_truncated_and_oversized_tokens",
+        garbage_truncated_and_oversized_tokens,
+    ),
+    test("replayed_token_is_rejected", replayed_token_is_rejected),
+    test(
+        "tampered_and_replayed_messages_are_rejected",
+        tampered_and_replayed_messages_are_rejected,
+    ),
+    test(
+        "use_before_and_after_the_handshake",
+        use_before_and_after_the_handshake,
+    ),
+    test(
+        "mutual_authentication_is_granted",
+        mutual_authentication_is_granted,
+    ),
+    test(
+        "delegated_credentials_reach_a_second_service",
+        delegated_credentials_reach_a_second_service,
+    ),
+    test(
+        "contexts_run_in_parallel_threads",
+        contexts_run_in_parallel_threads,
+    ),
+    test("credentials_name", credentials_name),
+    test_with_env(
+        "missing_ccache_is_no_credentials",
+        missing_ccache,
+        missing_ccache_is_no_credentials,
+    ),
+    test_with_env(
+        "kdc_port_closed_is_kdc_unreachable",
+        closed_kdc,
+        kdc_port_closed_is_kdc_unreachable,
+    ),
+    test_with_env(
+        "missing_keytab_is_no_credentials",
+        missing_keytab,
+        missing_keytab_is_no_credentials,
+    ),
+    test_with_env(
+        "missing_library_is_reported",
+        missing_library,
+        missing_library_is_reported,
+    ),
+];
+
+fn main() -> ExitCode {
+    let args: Vec<String> = env::args().skip(1).collect();
+    if let [flag, name] = args.as_slice()
+        && flag == "--child"
+    {
+        return run_child(name);
+    }
+    let filters: Vec<&String> = args.iter().filter(|a| !a.starts_with('-')).collect();
+    let selected: Vec<&Test> = TESTS
+        .iter()
+        .filter(|t| filters.is_empty() || filters.iter().any(|f| t.name.contains(f.as_str())))
+        .collect();
+    if args.iter().any(|a| a == "--list") {
+        for t in &selected {
+            println!("{}: test", t.name);
+        }
+        return ExitCode::SUCCESS;
+    }
+    let realm = match Realm::start(RealmOptions::default()) {
+        Ok(realm) => realm,
+        Err(err) => {
+            eprintln!("cannot start the test realm: {err}");
+            return ExitCode::FAILURE;
+        }
+    };
+    println!(
+        "\nrunning {} tests against realm {}",
+        selected.len(),
+        realm.var("WKTEST_REALM")
+    );
+    let mut failed = Vec::new();
+    for t in &selected {
+        let outcome = run_in_child(&realm, t);
+        match &outcome {
+            Ok(()) => println!("test {} ... ok", t.name),
+            Err(why) => {
+                println!(
+                    "test {} ... FAILED\n    {}",
+                    t.name,
+                    why.replace('\n', "\n    ")
+                );
+                failed.push(t.name);
+            }
+        }
+    }
+    let passed = selected.len() - failed.len();
+    let verdict = if failed.is_empty() { "ok" } else { "FAILED" };
+    println!(
+        "\ntest result: {verdict}. {passed} passed; {} failed; 0 ignored; 0 measured; {} filtered out\n",
+        failed.len(),
+        TESTS.len() - selected.len()
+    );
+    drop(realm);
+    if failed.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
+}
+
+fn run_in_child(realm: &Realm, t: &Test) -> Outcome {
+    let exe = env::current_exe().map_err(|e| format!("cannot find the test binary: {e}"))?;
+    let output = Command::new(exe)
+        .args(["--child", t.name])
+        .env_remove("KRB5_CLIENT_KTNAME")
+        .envs(realm.vars().iter().map(|(k, v)| (k.as_str(), v.as_str())))
+        .envs((t.env)(realm))
+        .output()
+        .map_err(|e| format!("cannot run the child: {e}"))?;
+    if output.status.success() {
+        return Ok(());
+    }
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    Err(format!("{} ({})", stderr.trim(), output.status))
+}
+
+fn run_child(name: &str) -> ExitCode {
+    let Some(t) = TESTS.iter().find(|t| t.name == name) else {
+        eprintln!("no test named {name}");
+        return ExitCode::FAILURE;
+    };
+    match (t.run)() {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(why) => {
+            let _ = writeln!(std::io::stderr(), "{why}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// helpers
+
+fn var(key: &str) -> String {
+    env::var(key).unwrap_or_else(|_| panic!("{key} is not set by the realm"))
+}
+
+macro_rules! ensure {
+    ($cond:expr, $($msg:tt)+) => {
+        if !$cond {
+            return Err(format!($($msg)+));
+        }
+    };
+}
+
+/// Expects an error of `kind` and returns its text.
+fn expect_kind<T: std::fmt::Debug>(
+    result: winkerberos::Result<T>,
+    kind: ErrorKind,
+) -> Result<String, String> {
+    match result {
+        Ok(value) => Err(format!("expected a {kind:?} error, got Ok({value:?})")),
+        Err(err) if err.kind() == kind => Ok(err.to_string()),
+        Err(err) => Err(format!(
+            "expected a {kind:?} error, got {:?}: {err}",
+            err.kind()
+        )),
+    }
+}
+
+fn client(options: InitiatorOptions) -> Result<Initiator, String> {
+    Initiator::new(&var("WKTEST_SERVICE"), options).map_err(|e| e.to_string())
+}
+
+fn server() -> Result<Acceptor, String> {
+    Acceptor::new(AcceptorOptions {
+        service: Some(var("WKTEST_SERVICE")),
+        ..Default::default()
+    })
+    .map_err(|e| e.to_string())
+}
+
+/// Runs a handshake to completion and checks that each side reports the other.
+fn handshake(client: &mut Initiator, server: &mut Acceptor) -> Outcome {
+    let mut input = Vec::new();
+    for _ in 0..10 {
+        let step = client.step(&input).map_err(|e| e.to_string())?;
+        let Some(token) = step.token() else { break };
+        if step.is_complete() && server.is_complete() {
+            break;
+        }
+        let reply = server.step(token).map_err(|e| e.to_string())?;
+        if step.is_complete() {
+            break;
+        }
+        match reply {
+            Step::Continue(t) => input = t,
+            Step::Complete(Some(t)) => input = t,
+            Step::Complete(None) => break,
+        }
+    }
+    ensure!(client.is_complete(), "the client did not complete");
+    ensure!(server.is_complete(), "the server did not complete");
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------------
+// handshakes
+
+fn kerberos_handshake_with_default_credentials() -> Outcome {
+    let mut c = client(InitiatorOptions::default())?;
+    let mut s = server()?;
+    let first = c.step(&[]).map_err(|e| e.to_string())?;
+    ensure!(
+        matches!(first, Step::Continue(_)),
+        "with MUTUAL the first step must continue: {first:?}"
+    );
+    let ap_req = first.token().unwrap_or_default().to_vec();
+    ensure!(
+        ap_req.first() == Some(&0x60),
+        "a Kerberos initial token starts with 0x60"
+    );
+    let saved = ap_req.clone();
+    let reply = s.step(&ap_req).map_err(|e| e.to_string())?;
+    ensure!(ap_req == saved, "gss_accept_sec_context modified its input");
+    let Step::Complete(Some(ap_rep)) = reply else {
+        return Err(format!("server: {reply:?}"));
+    };
+    let last = c.step(&ap_rep).map_err(|e| e.to_string())?;
+    ensure!(
+        last == Step::Complete(None),
+        "the mutual-auth step ends with no token: {last:?}"
+    );
+    let user = var("WKTEST_USER");
+    ensure!(
+        c.initiator_name().ok() == Some(user.clone()),
+        "client name {:?}",
+        c.initiator_name()
+    );
+    ensure!(
+        s.initiator_name().ok() == Some(user),
+        "server saw {:?}",
+        s.initiator_name()
+    );
+    ensure!(
+        c.target_name().ok() == Some(var("WKTEST_SPN")),
+        "target {:?}",
+        c.target_name()
+    );
+    ensure!(c.mech() == Mech::Kerberos, "mech");
+    Ok(())
+}
+
+fn spnego_handshake_with_default_credentials() -> Outcome {
+    let mut c = client(InitiatorOptions {
+        mech: Mech::Spnego,
+        ..Default::default()
+    })?;
+    let mut s = server()?;
+    let first = c.step(&[]).map_err(|e| e.to_string())?;
+    // An SPNEGO NegTokenInit is an application-0 token holding the SPNEGO OID 1.3.6.1.5.5.2.
+    let token = first.token().unwrap_or_default();
+    ensure!(
+        token.windows(6).any(|w| w == b"\x2b\x06\x01\x05\x05\x02"),
+        "not an SPNEGO token"
+    );
+    let reply = s.step(token).map_err(|e| e.to_string())?;
+    let last = c
+        .step(reply.token().unwrap_or_default())
+        .map_err(|e| e.to_string())?;
+    ensure!(
+        last.is_complete() && s.is_complete(),
+        "SPNEGO did not complete: {last:?} / {reply:?}"
+    );
+    ensure!(
+        s.initiator_name().ok() == Some(var("WKTEST_USER")),
+        "server saw {:?}",
+        s.initiator_name()
+    );
+    Ok(())
+}
+
+fn wrap_and_unwrap_both_ways() -> Outcome {
+    let mut c = client(InitiatorOptions {
+        flags: Flags::MUTUAL | Flags::CONF | Flags::INTEG,
+        ..Default::default()
+    })?;
+    let mut s = server()?;
+    handshake(&mut c, &mut s)?;
+    for (message, encrypt) in [
+        (&b"hello"[..], true),
+        (b"integrity only", false),
+        (b"", true),
+    ] {
+        let token = c.wrap(message, encrypt).map_err(|e| e.to_string())?;
+        if encrypt && !message.is_empty() {
+            ensure!(
+                !token.windows(message.len()).any(|w| w == message),
+                "plaintext visible in sealed token"
+            );
+        }
+        let got = s.unwrap(&token).map_err(|e| e.to_string())?;
+        ensure!(
+            got.data == message && got.confidential == encrypt,
+            "server unwrapped {got:?}"
+        );
+        let back = s.wrap(message, encrypt).map_err(|e| e.to_string())?;
+        let got = c.unwrap(&back).map_err(|e| e.to_string())?;
+        ensure!(
+            got.data == message && got.confidential == encrypt,
+            "client unwrapped {got:?}"
+        );
+    }
+    // The library must not write into the caller's buffers (MIT's gss_unwrap decrypts in
+    // place, so the crate hands it a copy).
+    let message = b"left intact".to_vec();
+    let token = c.wrap(&message, true).map_err(|e| e.to_string())?;
+    let saved = token.clone();
+    s.unwrap(&token).map_err(|e| e.to_string())?;
+    ensure!(
+        message == b"left intact" && token == saved,
+        "a buffer was modified"
+    );
+    let big = vec![0x5a; 1 << 20];
+    let got = s
+        .unwrap(&c.wrap(&big, true).map_err(|e| e.to_string())?)
+        .map_err(|e| e.to_string())?;
+    ensure!(got.data == big, "1 MiB round trip");
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------------
+// credentials
+
+fn password_credentials_leave_the_default_cache_alone() -> Outcome {
+    let ccache = var("KRB5CCNAME");
+    let path = ccache.trim_start_matches("FILE:");
+    let before = fs::read(path).map_err(|e| format!("read {path}: {e}"))?;
+    let options = InitiatorOptions {
+        credential: Credential::password(var("WKTEST_BOB"), var("WKTEST_BOB_PASS")),
+        ..Default::default()
+    };
+    let mut c = client(options)?;
+    let mut s = server()?;
+    handshake(&mut c, &mut s)?;
+    ensure!(
+        s.initiator_name().ok() == Some(var("WKTEST_BOB")),
+        "server saw {:?}",
+        s.initiator_name()
+    );
+    let after = fs::read(path).map_err(|e| format!("read {path}: {e}"))?;
+    ensure!(before == after, "the default ccache changed");
+    Ok(())
+}
+
+fn principal_form_with_special_characters() -> Outcome {
+    // pymongo sends quote(user) + ":" + quote(password).
+    let encoded: String = var("WKTEST_CAROL_PASS")
+        .bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+                char::from(b).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect();
+    let credential = Credential::parse_principal(&format!("{}:{encoded}", var("WKTEST_CAROL")))
+        .map_err(|e| e.to_string())?;
+    let mut c = client(InitiatorOptions {
+        credential,
+        ..Default::default()
+    })?;
+    let mut s = server()?;
+    handshake(&mut c, &mut s)?;
+    ensure!(
+        s.initiator_name().ok() == Some(var("WKTEST_CAROL")),
+        "server saw {:?}",
+        s.initiator_name()
+    );
+    Ok(())
+}
+
+fn wrong_password_is_authentication_failed() -> Outcome {
+    let wrong = "not-bobs-password";
+    let result = client(InitiatorOptions {
+        credential: Credential::password(var("WKTEST_BOB"), wrong),
+        ..Default::default()
+    });
+    let text = match result {
+        Ok(_) => return Err("a wrong password was accepted".into()),
+        Err(text) => text,
+    };
+    ensure!(
+        !text.contains(wrong),
+        "the error shows the password: {text}"
+    );
+    let err = Initiator::new(
+        &var("WKTEST_SERVICE"),
+        InitiatorOptions {
+            credential: Credential::password(var("WKTEST_BOB"), wrong),
+            ..Default::default()
+        },
+    );
+    let text = expect_kind(err, ErrorKind::AuthenticationFailed)?;
+    ensure!(
+        text.contains("password"),
+        "no advice about the password: {text}"
+    );
+    Ok(())
+}
+
+fn unknown_user_is_unknown_principal() -> Outcome {
+    let options = InitiatorOptions {
+        credential: Credential::password(format!("nobody@{}", var("WKTEST_REALM")), "x"),
+        ..Default::default()
+    };
+    expect_kind(
+        Initiator::new(&var("WKTEST_SERVICE"), options),
+        ErrorKind::UnknownPrincipal,
+    )
+    .map(drop)
+}
+
+fn principal_selects_from_the_cache_collection() -> Outcome {
+    let options = InitiatorOptions {
+        credential: Credential::Principal(var("WKTEST_USER")),
+        ..Default::default()
+    };
+    let mut c = client(options)?;
+    handshake(&mut c, &mut server()?)?;
+    let options = InitiatorOptions {
+        credential: Credential::Principal(var("WKTEST_BOB")),
+        ..Default::default()
+    };
+    let text = expect_kind(
+        Initiator::new(&var("WKTEST_SERVICE"), options),
+        ErrorKind::NoCredentials,
+    )?;
+    ensure!(text.contains("kinit"), "no advice: {text}");
+    Ok(())
+}
+
+fn credentials_name() -> Outcome {
+    let c = client(InitiatorOptions::default())?;
+    ensure!(
+        c.credential_name().ok() == Some(var("WKTEST_USER")),
+        "default: {:?}",
+        c.credential_name()
+    );
+    let c = client(InitiatorOptions {
+        credential: Credential::password(var("WKTEST_BOB"), var("WKTEST_BOB_PASS")),
+        ..Default::default()
+    })?;
+    ensure!(
+        c.credential_name().ok() == Some(var("WKTEST_BOB")),
+        "password: {:?}",
+        c.credential_name()
+    );
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------------
+// names
+
+fn unknown_service_is_unknown_principal() -> Outcome {
+    let mut c =
+        Initiator::new("HTTP@nohost", InitiatorOptions::default()).map_err(|e| e.to_string())?;
+    let text = expect_kind(c.step(&[]), ErrorKind::UnknownPrincipal)?;
+    ensure!(
+        text.contains("HTTP/nohost"),
+        "message does not name the service: {text}"
+    );
+    ensure!(text.contains("service name"), "no advice: {text}");
+    // The failed leg abandoned the handshake; the next step starts over and fails the same way.
+    expect_kind(c.step(&[]), ErrorKind::UnknownPrincipal).map(drop)
+}
+
+fn service_principal_name_forms() -> Outcome {
+    let realm = var("WKTEST_REALM");
+    for target in [
+        "HTTP@localhost".to_owned(),
+        "HTTP/localhost".to_owned(),
+        format!("HTTP/localhost@{realm}"),
+        format!("HTTP@localhost@{realm}"),
+    ] {
+        let mut c = Initiator::new(&target, InitiatorOptions::default())
+            .map_err(|e| format!("{target}: {e}"))?;
+        handshake(&mut c, &mut server()?).map_err(|e| format!("{target}: {e}"))?;
+    }
+    Ok(())
+}
+
+fn acceptor_without_service_reports_the_target() -> Outcome {
+    let mut s = Acceptor::new(AcceptorOptions::default()).map_err(|e| e.to_string())?;
+    let mut c =
+        Initiator::new("host@localhost", InitiatorOptions::default()).map_err(|e| e.to_string())?;
+    handshake(&mut c, &mut s)?;
+    let want = format!("host/localhost@{}", var("WKTEST_REALM"));
+    ensure!(
+        s.target_name().ok() == Some(want),
+        "target {:?}",
+        s.target_name()
+    );
+    Ok(())
+}
+
+fn acceptor_for_a_service_missing_from_the_keytab() -> Outcome {
+    let result = Acceptor::new(AcceptorOptions {
+        service: Some("HTTP@not-in-keytab".into()),
+        ..Default::default()
+    });
+    let text = expect_kind(result, ErrorKind::NoCredentials)?;
+    ensure!(
+        text.contains("keytab"),
+        "no advice about the keytab: {text}"
+    );
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------------
+// channel bindings
+
+fn bound(client_cb: Option<&[u8]>, server_cb: Option<&[u8]>) -> winkerberos::Result<()> {
+    let cb = |data: Option<&[u8]>| data.map(ChannelBindings::tls_server_end_point);
+    let mut c = Initiator::new(
+        &var("WKTEST_SERVICE"),
+        InitiatorOptions {
+            channel_bindings: cb(client_cb),
+            ..Default::default()
+        },
+    )?;
+    let mut s = Acceptor::new(AcceptorOptions {
+        service: Some(var("WKTEST_SERVICE")),
+        channel_bindings: cb(server_cb),
+        ..Default::default()
+    })?;
+    let first = c.step(&[])?;
+    let reply = s.step(first.token().unwrap_or_default())?;
+    c.step(reply.token().unwrap_or_default())?;
+    Ok(())
+}
+
+fn matching_channel_bindings_are_accepted() -> Outcome {
+    bound(Some(b"cert-hash-1"), Some(b"cert-hash-1")).map_err(|e| e.to_string())
+}
+
+fn different_channel_bindings_are_rejected() -> Outcome {
+    expect_kind(
+        bound(Some(b"cert-hash-1"), Some(b"cert-hash-2")),
+        ErrorKind::BadBindings,
+    )
+    .map(drop)
+}
+
+fn missing_channel_bindings_are_rejected() -> Outcome {
+    let text = expect_kind(bound(None, Some(b"cert-hash-1")), ErrorKind::BadBindings)?;
+    ensure!(text.contains("no channel bindings"), "{text}");
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------------
+// bad tokens and misuse
+
+fn garbage_truncated_and_oversized_tokens() -> Outcome {
+    let first = client(InitiatorOptions::default())?
+        .step(&[])
+        .map_err(|e| e.to_string())?;
+    let token = first.token().unwrap_or_default().to_vec();
+    let cases: Vec<(&str, Vec<u8>)> = vec![
+        ("garbage", b"this is not a kerberos token".to_vec()),
+        ("truncated", token[..token.len() / 2].to_vec()),
+        ("one byte", vec![0x60]),
+        ("16 MiB", vec![0x60; 16 << 20]),
+    ];
+    for (what, bad) in cases {
+        let mut s = server()?;
+        match s.step(&bad) {
+            Ok(step) => return Err(format!("{what}: accepted: {step:?}")),
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    ErrorKind::DefectiveToken | ErrorKind::Failure | ErrorKind::BadMechanism
+                ) => {}
+            Err(e) => return Err(format!("{what}: unexpected {:?}: {e}", e.kind())),
+        }
+        // The failed context can start over with a good (fresh) token.
+        let fresh = client(InitiatorOptions::default())?
+            .step(&[])
+            .map_err(|e| e.to_string())?;
+        s.step(fresh.token().unwrap_or_default())
+            .map_err(|e| format!("{what}: retry after failure: {e}"))?;
+    }
+    expect_kind(server()?.step(&[]), ErrorKind::InvalidArgument).map(drop)
+}
+
+fn replayed_token_is_rejected() -> Outcome {
+    let token = client(InitiatorOptions::default())?
+        .step(&[])
+        .map_err(|e| e.to_string())?;
+    let token = token.token().unwrap_or_default();
+    server()?.step(token).map_err(|e| e.to_string())?;
+    let text = expect_kind(server()?.step(token), ErrorKind::Replay)?;
+    ensure!(text.to_lowercase().contains("replay"), "{text}");
+    Ok(())
+}
+
+fn tampered_and_replayed_messages_are_rejected() -> Outcome {
+    let flags = Flags::MUTUAL | Flags::REPLAY | Flags::SEQUENCE | Flags::CONF | Flags::INTEG;
+    let mut c = client(InitiatorOptions {
+        flags,
+        ..Default::default()
+    })?;
+    let mut s = server()?;
+    handshake(&mut c, &mut s)?;
+    let good = c
+        .wrap(b"transfer 10 EUR", false)
+        .map_err(|e| e.to_string())?;
+    let mut tampered = good.clone();
+    let last = tampered.len() - 1;
+    tampered[last] ^= 1;
+    expect_kind(s.unwrap(&tampered), ErrorKind::BadSignature)?;
+    let copy = good.clone();
+    s.unwrap(&good).map_err(|e| e.to_string())?;
+    ensure!(copy == good, "gss_unwrap modified its input");
+    expect_kind(s.unwrap(&good), ErrorKind::Replay)?;
+    // With sequence detection, a message that skips one is refused too.
+    c.wrap(b"lost", true).map_err(|e| e.to_string())?;
+    let after_gap = c.wrap(b"after the gap", true).map_err(|e| e.to_string())?;
+    expect_kind(s.unwrap(&after_gap), ErrorKind::DefectiveToken).map(drop)
+}
+
+fn use_before_and_after_the_handshake() -> Outcome {
+    let mut c = client(InitiatorOptions::default())?;
+    expect_kind(c.wrap(b"x", false), ErrorKind::NotEstablished)?;
+    expect_kind(c.unwrap(b"x"), ErrorKind::NotEstablished)?;
+    expect_kind(c.initiator_name(), ErrorKind::NotEstablished)?;
+    let mut s = server()?;
+    handshake(&mut c, &mut s)?;
+    expect_kind(c.step(&[]), ErrorKind::AlreadyEstablished)?;
+    expect_kind(s.step(b"x"), ErrorKind::AlreadyEstablished).map(drop)
+}
+
+fn mutual_authentication_is_granted() -> Outcome {
+    let mut c = client(InitiatorOptions::default())?;
+    handshake(&mut c, &mut server()?)?;
+    ensure!(
+        c.flags().contains(Flags::MUTUAL | Flags::SEQUENCE),
+        "granted {}",
+        c.flags()
+    );
+    // Without MUTUAL the first leg completes at once (and still yields the AP-REQ).
+    let mut c = client(InitiatorOptions {
+        flags: Flags::NONE,
+        ..Default::default()
+    })?;
+    let step = c.step(&[]).map_err(|e| e.to_string())?;
+    ensure!(matches!(step, Step::Complete(Some(_))), "{step:?}");
+    Ok(())
+}
+
+fn delegated_credentials_reach_a_second_service() -> Outcome {
+    let mut c = client(InitiatorOptions {
+        flags: Flags::MUTUAL | Flags::DELEG,
+        ..Default::default()
+    })?;
+    let mut s = Acceptor::new(AcceptorOptions {
+        service: Some(var("WKTEST_SERVICE")),
+        ..Default::default()
+    })
+    .map_err(|e| e.to_string())?;
+    handshake(&mut c, &mut s)?;
+    ensure!(
+        s.flags().contains(Flags::DELEG),
+        "delegation not granted: {}",
+        s.flags()
+    );
+    let delegated = s.delegated_credential().ok_or("no delegated credential")?;
+    // The service now acts as the user toward another service.
+    let mut onward = Initiator::new(
+        "host@localhost",
+        InitiatorOptions {
+            delegated: Some(delegated),
+            ..Default::default()
+        },
+    )
+    .map_err(|e| e.to_string())?;
+    let mut backend = Acceptor::new(AcceptorOptions {
+        service: Some("host@localhost".into()),
+        ..Default::default()
+    })
+    .map_err(|e| e.to_string())?;
+    handshake(&mut onward, &mut backend)?;
+    ensure!(
+        backend.initiator_name().ok() == Some(var("WKTEST_USER")),
+        "backend saw {:?}",
+        backend.initiator_name()
+    );
+    // Without DELEG nothing is delegated.
+    let mut c = client(InitiatorOptions::default())?;
+    let mut s = server()?;
+    handshake(&mut c, &mut s)?;
+    ensure!(
+        s.delegated_credential().is_none(),
+        "delegated without DELEG"
+    );
+    Ok(())
+}
+
+fn contexts_run_in_parallel_threads() -> Outcome {
+    const THREADS: usize = 4;
+    let barrier = Arc::new(Barrier::new(THREADS));
+    let workers: Vec<_> = (0..THREADS)
+        .map(|i| {
+            let barrier = Arc::clone(&barrier);
+            thread::spawn(move || -> Outcome {
+                barrier.wait();
+                for round in 0..10 {
+                    let mut c = client(InitiatorOptions::default())?;
+                    let mut s = server()?;
+                    handshake(&mut c, &mut s)
+                        .map_err(|e| format!("thread {i} round {round}: {e}"))?;
+                    let msg = format!("thread {i} round {round}");
+                    let got = s
+                        .unwrap(&c.wrap(msg.as_bytes(), true).map_err(|e| e.to_string())?)
+                        .map_err(|e| e.to_string())?;
+                    ensure!(got.data == msg.as_bytes(), "thread {i}: wrong message");
+                }
+                Ok(())
+            })
+        })
+        .collect();
+    // A context also moves between threads between uses.
+    let mut c = client(InitiatorOptions::default())?;
+    let mut s = server()?;
+    let token = c
+        .step(&[])
+        .map_err(|e| e.to_string())?
+        .token()
+        .unwrap_or_default()
+        .to_vec();
+    let reply = thread::spawn(move || s.step(&token).map(|r| (r, s)))
+        .join()
+        .map_err(|_| "thread panicked")?;
+    let (reply, _s) = reply.map_err(|e| e.to_string())?;
+    c.step(reply.token().unwrap_or_default())
+        .map_err(|e| e.to_string())?;
+    for w in workers {
+        w.join().map_err(|_| "a worker panicked".to_owned())??;
+    }
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------------
+// broken environments (each runs in a child with a changed environment)
+
+fn missing_ccache(realm: &Realm) -> Vec<(String, String)> {
+    vec![(
+        "KRB5CCNAME".into(),
+        format!("FILE:{}/no-such-ccache", realm.dir().display()),
+    )]
+}
+
+fn missing_ccache_is_no_credentials() -> Outcome {
+    let mut c = client(InitiatorOptions::default())?;
+    let text = expect_kind(c.step(&[]), ErrorKind::NoCredentials)?;
+    ensure!(text.contains("kinit"), "no advice: {text}");
+    Ok(())
+}
+
+fn closed_kdc(realm: &Realm) -> Vec<(String, String)> {
+    // A copy of the realm's krb5.conf whose KDC is a port nobody listens on.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .unwrap_or(9);
+    let conf = fs::read_to_string(realm.var("KRB5_CONFIG")).unwrap_or_default();
+    let conf = conf.replace(
+        &format!("127.0.0.1:{}", realm.var("WKTEST_KDC_PORT")),
+        &format!("127.0.0.1:{closed}"),
+    );
+    let path = realm.dir().join("closed-kdc.conf");
+    let _ = fs::write(&path, conf);
+    vec![("KRB5_CONFIG".into(), path.display().to_string())]
+}
+
+fn kdc_port_closed_is_kdc_unreachable() -> Outcome {
+    let options = InitiatorOptions {
+        credential: Credential::password(var("WKTEST_BOB"), var("WKTEST_BOB_PASS")),
+        ..Default::default()
+    };
+    let text = expect_kind(
+        Initiator::new(&var("WKTEST_SERVICE"), options),
+        ErrorKind::KdcUnreachable,
+    )?;
+    ensure!(text.contains("KDC"), "{text}");
+    // A service ticket not yet in the cache needs the KDC too (no other test asks for mongodb).
+    let mut c = Initiator::new("mongodb@localhost", InitiatorOptions::default())
+        .map_err(|e| e.to_string())?;
+    expect_kind(c.step(&[]), ErrorKind::KdcUnreachable).map(drop)
+}
+
+fn missing_keytab(realm: &Realm) -> Vec<(String, String)> {
+    vec![(
+        "KRB5_KTNAME".into(),
+        format!("FILE:{}/no-such-keytab", realm.dir().display()),
+    )]
+}
+
+fn missing_keytab_is_no_credentials() -> Outcome {
+    let text = expect_kind(
+        Acceptor::new(AcceptorOptions {
+            service: Some(var("WKTEST_SERVICE")),
+            ..Default::default()
+        }),
+        ErrorKind::NoCredentials,
+    )?;
+    ensure!(text.contains("KRB5_KTNAME"), "no advice: {text}");
+    Ok(())
+}
+
+fn missing_library(_: &Realm) -> Vec<(String, String)> {
+    vec![(
+        "WINKERBEROS_GSSAPI_LIBRARY".into(),
+        "/nonexistent/libgssapi_krb5.so.2".into(),
+    )]
+}
+
+fn missing_library_is_reported() -> Outcome {
+    let text = expect_kind(
+        winkerberos::ensure_available(),
+        ErrorKind::LibraryUnavailable,
+    )?;
+    ensure!(
+        text.contains("/nonexistent/libgssapi_krb5.so.2"),
+        "does not name the library: {text}"
+    );
+    ensure!(
+        text.contains("libgssapi-krb5-2") && text.contains("krb5-libs"),
+        "does not say what to install: {text}"
+    );
+    let created = Initiator::new(&var("WKTEST_SERVICE"), InitiatorOptions::default());
+    expect_kind(created, ErrorKind::LibraryUnavailable).map(drop)
+}

@@ -1,0 +1,111 @@
+"""Type stubs of the native module; checked against it by mypy.stubtest in CI."""
+
+from typing import Final, final
+
+from typing_extensions import Buffer
+
+__version__: Final[str]
+
+AUTH_GSS_COMPLETE: Final[int]
+AUTH_GSS_CONTINUE: Final[int]
+
+GSS_C_DELEG_FLAG: Final[int]
+GSS_C_MUTUAL_FLAG: Final[int]
+GSS_C_REPLAY_FLAG: Final[int]
+GSS_C_SEQUENCE_FLAG: Final[int]
+GSS_C_CONF_FLAG: Final[int]
+GSS_C_INTEG_FLAG: Final[int]
+GSS_C_ANON_FLAG: Final[int]
+GSS_C_PROT_READY_FLAG: Final[int]
+GSS_C_TRANS_FLAG: Final[int]
+
+GSS_C_AF_UNSPEC: Final[int]
+GSS_C_AF_LOCAL: Final[int]
+GSS_C_AF_INET: Final[int]
+GSS_C_AF_IMPLINK: Final[int]
+GSS_C_AF_PUP: Final[int]
+GSS_C_AF_CHAOS: Final[int]
+GSS_C_AF_NS: Final[int]
+GSS_C_AF_NBS: Final[int]
+GSS_C_AF_ECMA: Final[int]
+GSS_C_AF_DATAKIT: Final[int]
+GSS_C_AF_CCITT: Final[int]
+GSS_C_AF_SNA: Final[int]
+GSS_C_AF_DECnet: Final[int]
+GSS_C_AF_DLI: Final[int]
+GSS_C_AF_LAT: Final[int]
+GSS_C_AF_HYLINK: Final[int]
+GSS_C_AF_APPLETALK: Final[int]
+GSS_C_AF_BSC: Final[int]
+GSS_C_AF_DSS: Final[int]
+GSS_C_AF_OSI: Final[int]
+GSS_C_AF_X25: Final[int]
+GSS_C_AF_NULLADDR: Final[int]
+
+@final
+class MechOID:
+    """A mechanism: GSS_MECH_OID_KRB5 or GSS_MECH_OID_SPNEGO."""
+
+GSS_MECH_OID_KRB5: Final[MechOID]
+GSS_MECH_OID_SPNEGO: Final[MechOID]
+
+@final
+class ChannelBindings:
+    """Channel bindings made by channelBindings()."""
+
+@final
+class GSSClientContext:
+    """A client security context made by authGSSClientInit()."""
+
+@final
+class GSSServerContext:
+    """A server security context made by authGSSServerInit()."""
+
+_Text = str | Buffer
+
+def channelBindings(
+    initiator_addrtype: int = 0,
+    initiator_address: _Text | None = None,
+    acceptor_addrtype: int = 0,
+    acceptor_address: _Text | None = None,
+    application_data: _Text | None = None,
+) -> ChannelBindings: ...
+def authGSSClientInit(
+    service: str,
+    principal: _Text | None = None,
+    gssflags: int = 10,
+    user: str | MechOID | GSSServerContext | None = None,
+    domain: str | None = None,
+    password: _Text | None = None,
+    mech_oid: MechOID | None = None,
+    delegated: GSSServerContext | None = None,
+) -> tuple[int, GSSClientContext]: ...
+def authGSSClientStep(
+    state: GSSClientContext,
+    challenge: str | bytes,
+    channel_bindings: ChannelBindings | None = None,
+) -> int: ...
+def authGSSClientResponse(context: GSSClientContext) -> str | None: ...
+def authGSSClientResponseConf(context: GSSClientContext) -> int: ...
+def authGSSClientUserName(context: GSSClientContext) -> str | None: ...
+def authGSSClientUsername(context: GSSClientContext) -> str | None: ...
+def authGSSClientInquireCred(context: GSSClientContext) -> int: ...
+def authGSSClientUnwrap(context: GSSClientContext, challenge: str | bytes) -> int: ...
+def authGSSClientWrap(
+    context: GSSClientContext,
+    data: str | bytes,
+    user: str | None = None,
+    protect: int = 0,
+) -> int: ...
+def authGSSClientClean(*_args: object) -> int: ...
+def authGSSServerInit(service: str) -> tuple[int, GSSServerContext]: ...
+def authGSSServerStep(
+    context: GSSServerContext,
+    challenge: str | bytes,
+    channel_bindings: ChannelBindings | None = None,
+) -> int: ...
+def authGSSServerResponse(context: GSSServerContext) -> str | None: ...
+def authGSSServerUserName(context: GSSServerContext) -> str | None: ...
+def authGSSServerTargetName(context: GSSServerContext) -> str | None: ...
+def authGSSServerHasDelegated(context: GSSServerContext) -> bool: ...
+def authGSSServerClean(*_args: object) -> int: ...
