@@ -639,7 +639,6 @@ fn bound(client_cb: Option<&[u8]>, server_cb: Option<&[u8]>) -> winkerberos::Res
     let mut s = Acceptor::new(AcceptorOptions {
         service: Some(var("WKTEST_SERVICE")),
         channel_bindings: cb(server_cb),
-        ..Default::default()
     })?;
     let first = c.step(&[])?;
     let reply = s.step(first.token().unwrap_or_default())?;
