@@ -4,6 +4,70 @@ from typing import Final, final
 
 from typing_extensions import Buffer
 
+__all__ = [
+    "AUTH_GSS_COMPLETE",
+    "AUTH_GSS_CONTINUE",
+    "GSS_C_AF_APPLETALK",
+    "GSS_C_AF_BSC",
+    "GSS_C_AF_CCITT",
+    "GSS_C_AF_CHAOS",
+    "GSS_C_AF_DATAKIT",
+    "GSS_C_AF_DLI",
+    "GSS_C_AF_DSS",
+    "GSS_C_AF_ECMA",
+    "GSS_C_AF_HYLINK",
+    "GSS_C_AF_IMPLINK",
+    "GSS_C_AF_INET",
+    "GSS_C_AF_LAT",
+    "GSS_C_AF_LOCAL",
+    "GSS_C_AF_NBS",
+    "GSS_C_AF_NS",
+    "GSS_C_AF_NULLADDR",
+    "GSS_C_AF_OSI",
+    "GSS_C_AF_PUP",
+    "GSS_C_AF_SNA",
+    "GSS_C_AF_UNSPEC",
+    "GSS_C_AF_X25",
+    "GSS_C_ANON_FLAG",
+    "GSS_C_CONF_FLAG",
+    "GSS_C_DELEG_FLAG",
+    "GSS_C_INTEG_FLAG",
+    "GSS_C_MUTUAL_FLAG",
+    "GSS_C_PROT_READY_FLAG",
+    "GSS_C_REPLAY_FLAG",
+    "GSS_C_SEQUENCE_FLAG",
+    "GSS_C_TRANS_FLAG",
+    "GSS_MECH_OID_KRB5",
+    "GSS_MECH_OID_SPNEGO",
+    "ChannelBindings",
+    "GSSClientContext",
+    "GSSServerContext",
+    "GSS_C_AF_DECnet",
+    "MechOID",
+    "__version__",
+    "authGSSClientClean",
+    "authGSSClientInit",
+    "authGSSClientInquireCred",
+    "authGSSClientResponse",
+    "authGSSClientResponseConf",
+    "authGSSClientStep",
+    "authGSSClientUnwrap",
+    "authGSSClientUserName",
+    "authGSSClientUsername",
+    "authGSSClientWrap",
+    "authGSSServerClean",
+    "authGSSServerHasDelegated",
+    "authGSSServerInit",
+    "authGSSServerResponse",
+    "authGSSServerResponseConf",
+    "authGSSServerStep",
+    "authGSSServerTargetName",
+    "authGSSServerUnwrap",
+    "authGSSServerUserName",
+    "authGSSServerWrap",
+    "channelBindings",
+]
+
 __version__: Final[str]
 
 AUTH_GSS_COMPLETE: Final[int]
@@ -107,5 +171,8 @@ def authGSSServerStep(
 def authGSSServerResponse(context: GSSServerContext) -> str | None: ...
 def authGSSServerUserName(context: GSSServerContext) -> str | None: ...
 def authGSSServerTargetName(context: GSSServerContext) -> str | None: ...
+def authGSSServerWrap(context: GSSServerContext, data: str | bytes, protect: int = 0) -> int: ...
+def authGSSServerUnwrap(context: GSSServerContext, challenge: str | bytes) -> int: ...
+def authGSSServerResponseConf(context: GSSServerContext) -> int: ...
 def authGSSServerHasDelegated(context: GSSServerContext) -> bool: ...
 def authGSSServerClean(*_args: object) -> int: ...

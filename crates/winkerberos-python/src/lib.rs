@@ -69,8 +69,8 @@ mod _native {
     };
     #[pymodule_export]
     use crate::server::{
-        server_clean, server_has_delegated, server_init, server_response, server_step,
-        server_target_name, server_user_name,
+        server_clean, server_has_delegated, server_init, server_response, server_response_conf,
+        server_step, server_target_name, server_unwrap, server_user_name, server_wrap,
     };
     #[pymodule_export]
     use crate::types::channel_bindings;

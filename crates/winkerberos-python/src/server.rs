@@ -21,6 +21,8 @@ struct ServerState {
     username: Option<String>,
     /// The service principal the client asked for (reported only for the `""` service).
     target_name: Option<String>,
+    /// Whether the last unwrapped message was encrypted.
+    response_conf: i32,
 }
 
 /// A server security context, as returned by authGSSServerInit.
@@ -122,6 +124,7 @@ pub(crate) fn server_init<'py>(
         response: None,
         username: None,
         target_name: None,
+        response_conf: 0,
     };
     let context = Bound::new(
         py,
@@ -204,4 +207,49 @@ pub(crate) fn server_has_delegated(context: &Bound<'_, PyAny>) -> PyResult<bool>
 #[pyo3(name = "authGSSServerClean", signature = (*_args))]
 pub(crate) fn server_clean(_args: &Bound<'_, pyo3::types::PyTuple>) -> i32 {
     AUTH_GSS_COMPLETE
+}
+
+/// Wraps the base64 `data` for the client (encrypted when `protect` is 1) into
+/// authGSSServerResponse. Returns 1. (An addition: the originals had no server-side wrap.)
+#[pyfunction]
+#[pyo3(name = "authGSSServerWrap", signature = (context, data, protect = 0))]
+pub(crate) fn server_wrap(
+    context: &Bound<'_, PyAny>,
+    data: &Bound<'_, PyAny>,
+    protect: i64,
+) -> PyResult<i32> {
+    let data = token_text(data, "data")?;
+    with_state(context, "authGSSServerWrap", move |s, _| {
+        s.response = None;
+        let message = decode_token(&data, "data")?;
+        s.response = Some(s.acceptor.wrap(&message, protect != 0)?);
+        Ok(AUTH_GSS_COMPLETE)
+    })
+}
+
+/// Unwraps the client's base64 message into authGSSServerResponse;
+/// authGSSServerResponseConf tells whether it was encrypted. Returns 1. (An addition: the
+/// originals had no server-side unwrap.)
+#[pyfunction]
+#[pyo3(name = "authGSSServerUnwrap")]
+pub(crate) fn server_unwrap(
+    context: &Bound<'_, PyAny>,
+    challenge: &Bound<'_, PyAny>,
+) -> PyResult<i32> {
+    let challenge = token_text(challenge, "challenge")?;
+    with_state(context, "authGSSServerUnwrap", move |s, _| {
+        s.response = None;
+        let token = decode_token(&challenge, "message")?;
+        let unwrapped = s.acceptor.unwrap(&token)?;
+        s.response = Some(unwrapped.data);
+        s.response_conf = i32::from(unwrapped.confidential);
+        Ok(AUTH_GSS_COMPLETE)
+    })
+}
+
+/// 1 if the last message unwrapped by authGSSServerUnwrap was encrypted, else 0.
+#[pyfunction]
+#[pyo3(name = "authGSSServerResponseConf")]
+pub(crate) fn server_response_conf(context: &Bound<'_, PyAny>) -> PyResult<i32> {
+    read_state(context, |s| s.response_conf)
 }

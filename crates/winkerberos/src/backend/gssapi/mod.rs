@@ -301,10 +301,20 @@ fn failure(f: Failure, side: Side) -> Error {
             _ => ErrorKind::Failure,
         },
     };
-    // "Unspecified GSS failure.  Minor code may provide more information" says nothing.
+    // "Unspecified GSS failure.  Minor code may provide more information" says nothing, and
+    // for the krb5 errors recognised above the minor text alone is the clearest message.
+    let minor_says_it = routine_error == routine::FAILURE
+        || matches!(
+            kind,
+            ErrorKind::AuthenticationFailed
+                | ErrorKind::UnknownPrincipal
+                | ErrorKind::KdcUnreachable
+                | ErrorKind::Replay
+                | ErrorKind::Expired
+        );
     let message = if f.minor_text.is_empty() {
         f.major_text.clone()
-    } else if routine_error == routine::FAILURE {
+    } else if minor_says_it {
         f.minor_text.clone()
     } else {
         format!("{} ({})", f.major_text, f.minor_text)

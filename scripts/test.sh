@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# test.sh - run every check of the project, after installing what they need.
+#
+#   scripts/test.sh
+#
+# Installs (idempotently, see scripts/setup.sh), then runs: cargo fmt --check, cargo clippy
+# -D warnings, the Rust unit and integration tests (the latter start their own throwaway
+# KDC on 127.0.0.1), ruff, the type-stub check (mypy.stubtest), and the pytest suite (which
+# starts its own KDC too). Stops at the first failing step and says which one failed.
+set -euo pipefail
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+venv=${WINKERBEROS_VENV:-$root/.venv}
+cd "$root"
+
+step() {
+  local name=$1; shift
+  echo "==> $name" >&2
+  if ! "$@"; then
+    echo "==> FAILED: $name" >&2
+    exit 1
+  fi
+}
+
+step "install prerequisites" bash scripts/setup.sh
+step "cargo fmt --check" cargo fmt --all -- --check
+step "cargo clippy" cargo clippy --workspace --all-targets --locked -- -D warnings
+step "cargo test" cargo test --workspace --locked
+step "ruff check" "$venv/bin/ruff" check python tests examples
+step "ruff format --check" "$venv/bin/ruff" format --check python tests examples
+step "mypy (package and stubs)" "$venv/bin/mypy" python/winkerberos
+step "stubtest" "$venv/bin/python" -m mypy.stubtest winkerberos._native winkerberos._errors
+step "pytest" "$venv/bin/python" -m pytest -q tests
+echo "==> all checks passed" >&2
