@@ -26,7 +26,8 @@
 #   WKTEST_DIR WKTEST_REALM WKTEST_KDC_PORT
 #   WKTEST_KADMIN_PORT WKTEST_KPASSWD_PORT          (only with --kadmind)
 #   WKTEST_USER WKTEST_PASS WKTEST_BOB WKTEST_BOB_PASS
-#   WKTEST_CAROL WKTEST_CAROL_PASS WKTEST_SERVICE WKTEST_SPN WKTEST_OTHER_KEYTAB
+#   WKTEST_CAROL WKTEST_CAROL_PASS WKTEST_DAVE WKTEST_DAVE_PASS
+#   WKTEST_SERVICE WKTEST_SPN WKTEST_OTHER_KEYTAB
 # All diagnostics go to stderr; daemon logs are DIR/kdc.log, DIR/kadmind.log.
 #
 # Contents of the realm:
@@ -34,6 +35,8 @@
 #   bob@WKTEST.LOCAL    password bob-pw-2, password policy `strict`
 #                       (minlength 12, minclasses 3) for password-change tests
 #   carol@WKTEST.LOCAL  password 'p@ss:w%rd/ü+ 1' (special characters)
+#   dave@WKTEST.LOCAL   password dave-pw-4, policy `strict`: the one principal
+#                       whose password tests may change (through kadmind)
 #   HTTP/localhost, host/localhost, mongodb/localhost (random keys), all in
 #   DIR/service.keytab; DIR/other.keytab holds host/localhost only.
 #   kadm5.acl grants */admin@WKTEST.LOCAL everything.
@@ -69,6 +72,7 @@ readonly MASTER_PASS=wktest-master-not-secret
 readonly ALICE_PASS=alice-pw-1
 readonly BOB_PASS=bob-pw-2
 readonly CAROL_PASS='p@ss:w%rd/ü+ 1'
+readonly DAVE_PASS=dave-pw-4
 readonly START_TIMEOUT_US=10000000       # 10 s for a daemon to come up
 readonly PACKAGES=(krb5-kdc krb5-admin-server krb5-user libkrb5-dev)
 
@@ -404,6 +408,8 @@ addprinc -pw $BOB_PASS bob
 addprinc -pw "$CAROL_PASS" carol
 addpol -minlength 12 -minclasses 3 strict
 modprinc -policy strict bob
+addprinc -pw $DAVE_PASS dave
+modprinc -policy strict dave
 addprinc -randkey HTTP/localhost
 addprinc -randkey host/localhost
 addprinc -randkey mongodb/localhost
@@ -577,6 +583,8 @@ WKTEST_BOB=bob@$REALM
 WKTEST_BOB_PASS=$BOB_PASS
 WKTEST_CAROL=carol@$REALM
 WKTEST_CAROL_PASS=$CAROL_PASS
+WKTEST_DAVE=dave@$REALM
+WKTEST_DAVE_PASS=$DAVE_PASS
 WKTEST_SERVICE=HTTP@localhost
 WKTEST_SPN=HTTP/localhost@$REALM
 WKTEST_OTHER_KEYTAB=FILE:$dir/other.keytab

@@ -69,9 +69,52 @@ impl fmt::Debug for Unwrapped {
     }
 }
 
+/// A message wrapped with its header detached from its data (RFC 4121 IOV wrapping), the
+/// form WinRM message encryption (MS-WSMV) sends: `header`, then `data` and `padding`.
+#[derive(Clone, PartialEq, Eq)]
+pub struct IovWrapped {
+    /// The mechanism's header (the RFC 4121 token header and checksum).
+    pub header: Vec<u8>,
+    /// The message, encrypted when confidentiality was requested.
+    pub data: Vec<u8>,
+    /// Padding after the data (empty for the AES enctypes).
+    pub padding: Vec<u8>,
+}
+
+impl fmt::Debug for IovWrapped {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("IovWrapped")
+            .field("header_len", &self.header.len())
+            .field("data_len", &self.data.len())
+            .field("padding_len", &self.padding.len())
+            .finish()
+    }
+}
+
 /// Credentials an initiator delegated to an [`Acceptor`], usable to act as that user.
 #[derive(Clone)]
 pub struct DelegatedCredential(Arc<NativeCred>);
+
+impl DelegatedCredential {
+    /// Stores the credentials into the credential cache `ccache` (such as
+    /// `FILE:/run/app/krb5cc_alice`), replacing what it held, so that other programs can
+    /// act as the delegating user.
+    pub fn store(&self, ccache: &str) -> Result<()> {
+        Native::store_credential(&self.0, ccache)
+    }
+
+    /// Stores the credentials into a new file credential cache in `dir`, created with mode
+    /// 0600 under a name nobody can predict, and returns its path.
+    #[cfg(unix)]
+    pub fn store_in_new_file(&self, dir: &std::path::Path) -> Result<std::path::PathBuf> {
+        let path = crate::private_file::create(dir, "krb5cc_winkerberos_")?;
+        let stored = self.store(&format!("FILE:{}", path.display()));
+        if stored.is_err() {
+            let _ = std::fs::remove_file(&path);
+        }
+        stored.map(|()| path)
+    }
+}
 
 impl fmt::Debug for DelegatedCredential {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -309,6 +352,19 @@ impl Initiator {
         self.context.unwrap(token)
     }
 
+    /// Wraps `message` with its header detached, as WinRM message encryption needs.
+    pub fn wrap_iov(&mut self, message: &[u8], encrypt: bool) -> Result<IovWrapped> {
+        self.established("wrap_iov")?;
+        self.context.wrap_iov(message, encrypt)
+    }
+
+    /// Unwraps a message whose header was sent apart from its data (and padding, appended to
+    /// `data`).
+    pub fn unwrap_iov(&mut self, header: &[u8], data: &[u8]) -> Result<Unwrapped> {
+        self.established("unwrap_iov")?;
+        self.context.unwrap_iov(header, data)
+    }
+
     fn established(&self, op: &'static str) -> Result<()> {
         match self.phase {
             Phase::Complete => Ok(()),
@@ -476,6 +532,18 @@ impl Acceptor {
     pub fn unwrap(&mut self, token: &[u8]) -> Result<Unwrapped> {
         self.established("unwrap")?;
         self.context.unwrap(token)
+    }
+
+    /// Wraps `message` for the initiator with its header detached.
+    pub fn wrap_iov(&mut self, message: &[u8], encrypt: bool) -> Result<IovWrapped> {
+        self.established("wrap_iov")?;
+        self.context.wrap_iov(message, encrypt)
+    }
+
+    /// Unwraps a message from the initiator whose header was sent apart from its data.
+    pub fn unwrap_iov(&mut self, header: &[u8], data: &[u8]) -> Result<Unwrapped> {
+        self.established("unwrap_iov")?;
+        self.context.unwrap_iov(header, data)
     }
 
     fn established(&self, op: &'static str) -> Result<()> {

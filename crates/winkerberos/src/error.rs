@@ -45,6 +45,8 @@ pub enum ErrorKind {
     Expired,
     /// A flag the caller requires (such as mutual authentication) was not granted.
     FlagsNotGranted,
+    /// The password server refused a new password (too short, reused, ...).
+    PasswordRejected,
     /// Any other failure reported by the mechanism.
     Failure,
 }
@@ -65,6 +67,14 @@ pub enum Status {
         major_text: String,
         /// `gss_display_status` text of `minor`.
         minor_text: String,
+    },
+    /// A krb5 library error code (`krb5_error_code`) with its message, or for a refused
+    /// password change, the kpasswd result code and the server's text.
+    Krb5 {
+        /// The error or result code.
+        code: i32,
+        /// Its text.
+        text: String,
     },
     /// An SSPI `SECURITY_STATUS` with its `FormatMessageW` text.
     Sspi {
@@ -177,7 +187,8 @@ impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}: {}", self.operation, self.message)?;
         if let Some(hint) = &self.hint {
-            write!(f, ". Hint: {hint}")?;
+            let stop = if self.message.ends_with('.') { "" } else { "." };
+            write!(f, "{stop} Hint: {hint}")?;
         }
         Ok(())
     }

@@ -44,17 +44,23 @@ mod context;
 mod cred;
 mod error;
 mod flags;
+mod keytab;
 mod name;
+mod password;
+#[cfg(unix)]
+mod private_file;
 pub mod sasl;
 
 pub use channel_bindings::ChannelBindings;
 pub use context::{
-    Acceptor, AcceptorOptions, DelegatedCredential, Initiator, InitiatorOptions, Mech, Step,
-    Unwrapped,
+    Acceptor, AcceptorOptions, DelegatedCredential, Initiator, InitiatorOptions, IovWrapped, Mech,
+    Step, Unwrapped,
 };
 pub use cred::{Credential, Secret};
 pub use error::{Error, ErrorKind, Result, Status};
 pub use flags::Flags;
+pub use keytab::{default_keytab_name, keytab_principals};
+pub use password::{change_password, check_password};
 
 /// Checks that the system Kerberos library can be loaded, without doing anything else.
 ///

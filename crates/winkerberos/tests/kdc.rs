@@ -25,6 +25,7 @@ use winkerberos::{
     Acceptor, AcceptorOptions, ChannelBindings, Credential, ErrorKind, Flags, Initiator,
     InitiatorOptions, Mech, Step,
 };
+use winkerberos::{Secret, change_password, check_password, keytab_principals};
 
 type Outcome = Result<(), String>;
 
@@ -128,6 +129,23 @@ const TESTS: &[Test] = &[
         delegated_credentials_reach_a_second_service,
     ),
     test(
+        "iov_wrap_round_trips_and_rejects_tampering",
+        iov_wrap_round_trips_and_rejects_tampering,
+    ),
+    test(
+        "delegated_credentials_stored_in_a_private_file",
+        delegated_credentials_stored_in_a_private_file,
+    ),
+    test(
+        "check_password_with_and_without_verification",
+        check_password_with_and_without_verification,
+    ),
+    test(
+        "change_password_through_kadmind",
+        change_password_through_kadmind,
+    ),
+    test("keytab_principals_are_listed", keytab_principals_are_listed),
+    test(
         "contexts_run_in_parallel_threads",
         contexts_run_in_parallel_threads,
     ),
@@ -172,7 +190,7 @@ fn main() -> ExitCode {
         }
         return ExitCode::SUCCESS;
     }
-    let realm = match Realm::start(RealmOptions::default()) {
+    let realm = match Realm::start(RealmOptions { kadmind: true }) {
         Ok(realm) => realm,
         Err(err) => {
             eprintln!("cannot start the test realm: {err}");
@@ -946,4 +964,160 @@ fn missing_library_is_reported() -> Outcome {
     );
     let created = Initiator::new(&var("WKTEST_SERVICE"), InitiatorOptions::default());
     expect_kind(created, ErrorKind::LibraryUnavailable).map(drop)
+}
+
+// ---------------------------------------------------------------------------------------------
+// detached-header wrapping, delegation storage, passwords, keytabs
+
+fn iov_wrap_round_trips_and_rejects_tampering() -> Outcome {
+    let flags = Flags::MUTUAL | Flags::SEQUENCE | Flags::CONF | Flags::INTEG;
+    let mut c = client(InitiatorOptions {
+        flags,
+        ..Default::default()
+    })?;
+    let mut s = server()?;
+    handshake(&mut c, &mut s)?;
+    for (message, encrypt) in [
+        (&b"<s:Envelope>WinRM</s:Envelope>"[..], true),
+        (b"signed only", false),
+        (b"", true),
+    ] {
+        let wrapped = c.wrap_iov(message, encrypt).map_err(|e| e.to_string())?;
+        ensure!(!wrapped.header.is_empty(), "no header");
+        if encrypt && !message.is_empty() {
+            ensure!(wrapped.data != message, "data not encrypted");
+        }
+        let mut data = wrapped.data.clone();
+        data.extend_from_slice(&wrapped.padding);
+        let got = s
+            .unwrap_iov(&wrapped.header, &data)
+            .map_err(|e| e.to_string())?;
+        ensure!(
+            got.data == message && got.confidential == encrypt,
+            "server unwrapped {got:?}"
+        );
+        // The other way round, and through plain unwrap of header || data (the same token).
+        let back = s.wrap_iov(message, encrypt).map_err(|e| e.to_string())?;
+        let mut stream = back.header.clone();
+        stream.extend_from_slice(&back.data);
+        stream.extend_from_slice(&back.padding);
+        let got = c.unwrap(&stream).map_err(|e| e.to_string())?;
+        ensure!(
+            got.data == message,
+            "header || data is not a regular wrap token"
+        );
+    }
+    let wrapped = c.wrap_iov(b"pay 10 EUR", true).map_err(|e| e.to_string())?;
+    let mut tampered = wrapped.data.clone();
+    tampered[0] ^= 1;
+    expect_kind(
+        s.unwrap_iov(&wrapped.header, &tampered),
+        ErrorKind::BadSignature,
+    )?;
+    expect_kind(
+        s.unwrap_iov(&wrapped.header[..4], &wrapped.data),
+        ErrorKind::DefectiveToken,
+    )
+    .map(drop)
+}
+
+fn delegated_credentials_stored_in_a_private_file() -> Outcome {
+    use std::os::unix::fs::PermissionsExt;
+    let mut c = client(InitiatorOptions {
+        flags: Flags::MUTUAL | Flags::DELEG,
+        ..Default::default()
+    })?;
+    let mut s = server()?;
+    handshake(&mut c, &mut s)?;
+    let delegated = s.delegated_credential().ok_or("no delegated credential")?;
+    let dir = env::temp_dir();
+    let path = delegated
+        .store_in_new_file(&dir)
+        .map_err(|e| e.to_string())?;
+    let mode = fs::metadata(&path)
+        .map_err(|e| e.to_string())?
+        .permissions()
+        .mode()
+        & 0o777;
+    let listed = Command::new("klist")
+        .arg("-c")
+        .arg(format!("FILE:{}", path.display()))
+        .output()
+        .map_err(|e| format!("klist: {e}"))?;
+    let _ = fs::remove_file(&path);
+    ensure!(mode == 0o600, "mode {mode:o}");
+    ensure!(path.starts_with(&dir), "not in {}", dir.display());
+    let text = String::from_utf8_lossy(&listed.stdout);
+    ensure!(
+        text.contains(&var("WKTEST_USER")),
+        "klist of the stored cache: {text}"
+    );
+    ensure!(
+        text.contains("krbtgt/"),
+        "no TGT in the stored cache: {text}"
+    );
+    Ok(())
+}
+
+fn check_password_with_and_without_verification() -> Outcome {
+    let (bob, pw) = (var("WKTEST_BOB"), Secret::from(var("WKTEST_BOB_PASS")));
+    check_password(&bob, &pw, None).map_err(|e| format!("unverified: {e}"))?;
+    check_password(&bob, &pw, Some("HTTP/localhost")).map_err(|e| format!("verified: {e}"))?;
+    let text = expect_kind(
+        check_password(&bob, &Secret::from("wrong"), None),
+        ErrorKind::AuthenticationFailed,
+    )?;
+    ensure!(!text.contains("wrong"), "{text}");
+    // Verification needs the service's key: a service missing from the keytab fails.
+    let no_key = check_password(&bob, &pw, Some("krbtgt/WKTEST.LOCAL"));
+    ensure!(
+        no_key.is_err(),
+        "verified against a service whose key is not in the keytab"
+    );
+    Ok(())
+}
+
+fn change_password_through_kadmind() -> Outcome {
+    let dave = var("WKTEST_DAVE");
+    let old = Secret::from(var("WKTEST_DAVE_PASS"));
+    let text = expect_kind(
+        change_password(&dave, &Secret::from("not-the-old"), &old),
+        ErrorKind::AuthenticationFailed,
+    )?;
+    ensure!(!text.contains("not-the-old"), "{text}");
+    let text = expect_kind(
+        change_password(&dave, &old, &Secret::from("short")),
+        ErrorKind::PasswordRejected,
+    )?;
+    ensure!(text.to_lowercase().contains("password"), "{text}");
+    let new = Secret::from("A-much-longer-Passw0rd");
+    change_password(&dave, &old, &new).map_err(|e| e.to_string())?;
+    check_password(&dave, &new, None).map_err(|e| format!("new password: {e}"))?;
+    // dave is the realm's one principal whose password tests may change; it stays changed.
+    expect_kind(
+        check_password(&dave, &old, None),
+        ErrorKind::AuthenticationFailed,
+    )
+    .map(drop)
+}
+
+fn keytab_principals_are_listed() -> Outcome {
+    let realm = var("WKTEST_REALM");
+    let all = keytab_principals(None).map_err(|e| e.to_string())?;
+    let want: Vec<String> = ["HTTP", "host", "mongodb"]
+        .iter()
+        .map(|s| format!("{s}/localhost@{realm}"))
+        .collect();
+    ensure!(all == want, "default keytab lists {all:?}");
+    let other = keytab_principals(Some(&var("WKTEST_OTHER_KEYTAB"))).map_err(|e| e.to_string())?;
+    ensure!(
+        other == [format!("host/localhost@{realm}")],
+        "other keytab lists {other:?}"
+    );
+    let text = expect_kind(
+        keytab_principals(Some("FILE:/nonexistent.keytab")),
+        ErrorKind::NoCredentials,
+    )?;
+    ensure!(text.contains("KRB5_KTNAME"), "{text}");
+    Ok(())
 }

@@ -5,8 +5,8 @@
 //! only through these traits, so both backends keep one contract.
 
 use crate::channel_bindings::ChannelBindings;
-use crate::context::{Mech, Unwrapped};
-use crate::cred::Credential;
+use crate::context::{IovWrapped, Mech, Unwrapped};
+use crate::cred::{Credential, Secret};
 use crate::error::Result;
 use crate::flags::Flags;
 use crate::name::TargetName;
@@ -60,6 +60,12 @@ pub(crate) trait Backend {
 
     /// A context that has not started its handshake.
     fn new_context() -> Self::Context;
+
+    /// Stores (delegated) initiator credentials into the credential cache `ccache`.
+    fn store_credential(cred: &Self::Cred, ccache: &str) -> Result<()>;
+
+    /// Changes a user's password with the KDC's password service.
+    fn change_password(principal: &str, old: &Secret, new: &Secret) -> Result<()>;
 }
 
 /// Operations on one security context.
@@ -92,6 +98,12 @@ pub(crate) trait SecurityContext: Send {
 
     /// Unwraps a message wrapped by the peer.
     fn unwrap(&mut self, token: &[u8]) -> Result<Unwrapped>;
+
+    /// Wraps a message with its header detached (RFC 4121 IOV).
+    fn wrap_iov(&mut self, message: &[u8], encrypt: bool) -> Result<IovWrapped>;
+
+    /// Unwraps a message whose header travels apart from its data.
+    fn unwrap_iov(&mut self, header: &[u8], data: &[u8]) -> Result<Unwrapped>;
 
     /// The names of both parties.
     fn names(&self) -> Result<Names>;

@@ -3,12 +3,13 @@
 #[allow(unsafe_code)]
 mod ffi;
 
+use ffi::krb5::Krb5Failure;
 use ffi::{Cred, Failure, Library, Name, routine};
 
 use super::{Backend, Names, RawStep, SecurityContext};
 use crate::channel_bindings::ChannelBindings;
-use crate::context::{Mech, Unwrapped};
-use crate::cred::Credential;
+use crate::context::{IovWrapped, Mech, Unwrapped};
+use crate::cred::{Credential, Secret};
 use crate::error::{Error, ErrorKind, Result, Status};
 use crate::flags::Flags;
 use crate::name::{NameForm, TargetName};
@@ -105,6 +106,73 @@ impl Backend for Gssapi {
         name.display().map_err(|f| failure(f, Side::Either))
     }
 
+    fn store_credential(cred: &Cred, ccache: &str) -> Result<()> {
+        let name = std::ffi::CString::new(ccache).map_err(|_| {
+            Error::new(
+                ErrorKind::InvalidArgument,
+                "gss_store_cred_into",
+                "the ccache name contains a NUL character",
+            )
+        })?;
+        match cred.store_into(&name) {
+            Some(result) => result.map_err(|f| failure(f, Side::Acceptor)),
+            None => Err(unsupported(
+                "gss_store_cred_into",
+                "store credentials into a chosen cache",
+            )),
+        }
+    }
+
+    fn change_password(principal: &str, old: &Secret, new: &Secret) -> Result<()> {
+        const OP: &str = "change password";
+        let principal = c_string(principal.as_bytes(), "the user name")?;
+        let old = c_string(old.expose(), "the old password")?;
+        let new = c_string(new.expose(), "the new password")?;
+        ffi::krb5::change_password(&principal, &old, &new).map_err(|failure| match failure {
+            Krb5Failure::Unavailable(message) => Error::new(
+                ErrorKind::LibraryUnavailable,
+                OP,
+                message,
+            )
+            .hint("install MIT Kerberos (Debian/Ubuntu: libkrb5-3; RHEL/Fedora/Alpine: krb5-libs)"),
+            Krb5Failure::Call {
+                call,
+                code,
+                message,
+            } => {
+                let kind = krb5_kind(code.cast_unsigned()).unwrap_or(ErrorKind::Failure);
+                let status = Status::Krb5 {
+                    code,
+                    text: message.clone(),
+                };
+                let error = Error::with_status(kind, call, status, message);
+                match hint(kind, code.cast_unsigned(), Side::Initiator) {
+                    Some(h) => error.hint(h),
+                    None => error,
+                }
+            }
+            Krb5Failure::Rejected {
+                code,
+                code_text,
+                text,
+            } => {
+                let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
+                let message = format!("{code_text}: {text}");
+                let status = Status::Krb5 {
+                    code,
+                    text: message.clone(),
+                };
+                Error::with_status(
+                    ErrorKind::PasswordRejected,
+                    "krb5_change_password",
+                    status,
+                    message,
+                )
+                .hint("choose a password the realm's password policy accepts")
+            }
+        })
+    }
+
     fn new_context() -> Context {
         // `ensure_available` runs before any context is created; a context made without the
         // library stays empty and every use of it reports the load error.
@@ -191,12 +259,7 @@ impl SecurityContext for Context {
             .wrap(message, encrypt)
             .map_err(|f| failure(f, Side::Either))?;
         if encrypt && !encrypted {
-            return Err(Error::new(
-                ErrorKind::Unsupported,
-                "gss_wrap",
-                "encryption was requested but this context only provides integrity",
-            )
-            .hint("request confidentiality (GSS_C_CONF_FLAG) when creating the context"));
+            return Err(not_confidential("gss_wrap"));
         }
         Ok(token.as_slice().to_vec())
     }
@@ -209,6 +272,43 @@ impl SecurityContext for Context {
         check_sequence(out.supplementary)?;
         Ok(Unwrapped {
             data: out.data.as_slice().to_vec(),
+            confidential: out.confidential,
+        })
+    }
+
+    fn wrap_iov(&mut self, message: &[u8], encrypt: bool) -> Result<IovWrapped> {
+        let out = match self.raw()?.wrap_iov(message, encrypt) {
+            Some(result) => result.map_err(|f| failure(f, Side::Either))?,
+            None => {
+                return Err(unsupported(
+                    "gss_wrap_iov",
+                    "wrap messages with a detached header",
+                ));
+            }
+        };
+        if encrypt && !out.confidential {
+            return Err(not_confidential("gss_wrap_iov"));
+        }
+        Ok(IovWrapped {
+            header: out.header,
+            data: out.data,
+            padding: out.padding,
+        })
+    }
+
+    fn unwrap_iov(&mut self, header: &[u8], data: &[u8]) -> Result<Unwrapped> {
+        let out = match self.raw()?.unwrap_iov(header, data) {
+            Some(result) => result.map_err(|f| failure(f, Side::Either))?,
+            None => {
+                return Err(unsupported(
+                    "gss_unwrap_iov",
+                    "unwrap messages with a detached header",
+                ));
+            }
+        };
+        check_sequence(out.supplementary)?;
+        Ok(Unwrapped {
+            data: out.data,
             confidential: out.confidential,
         })
     }
@@ -228,6 +328,25 @@ impl SecurityContext for Context {
     fn take_delegated(&mut self) -> Option<Cred> {
         self.delegated.take()
     }
+}
+
+fn not_confidential(call: &'static str) -> Error {
+    Error::new(
+        ErrorKind::Unsupported,
+        call,
+        "encryption was requested but this context only provides integrity",
+    )
+    .hint("request confidentiality (GSS_C_CONF_FLAG) when creating the context")
+}
+
+fn unsupported(call: &'static str, what: &str) -> Error {
+    let name = ffi::library().map_or("the GSSAPI library", |lib| lib.name.as_str());
+    Error::new(
+        ErrorKind::Unsupported,
+        call,
+        format!("{name} cannot {what}"),
+    )
+    .hint("use MIT krb5 (libgssapi_krb5.so.2), which supports it")
 }
 
 /// Rejects a message that unwrapped correctly but arrived twice, too late or out of order.
@@ -270,36 +389,55 @@ mod krb5_code {
     pub(super) const KDC_UNREACH: u32 = BASE + 156;
 }
 
-/// Turns a GSSAPI failure into an [`Error`] with a kind, a readable message and a hint.
-fn failure(f: Failure, side: Side) -> Error {
-    let routine_error = f.major & routine::MASK;
-    let kind = match f.minor {
+/// The kind of failure a krb5 error code names, when it says more than its GSSAPI status.
+fn krb5_kind(code: u32) -> Option<ErrorKind> {
+    Some(match code {
         krb5_code::C_PRINCIPAL_UNKNOWN | krb5_code::S_PRINCIPAL_UNKNOWN => {
             ErrorKind::UnknownPrincipal
         }
-        krb5_code::PREAUTH_FAILED | krb5_code::AP_BAD_INTEGRITY
-            if routine_error != routine::BAD_SIG =>
-        {
-            ErrorKind::AuthenticationFailed
-        }
+        krb5_code::PREAUTH_FAILED | krb5_code::AP_BAD_INTEGRITY => ErrorKind::AuthenticationFailed,
         krb5_code::AP_REPEAT => ErrorKind::Replay,
         krb5_code::KDC_UNREACH => ErrorKind::KdcUnreachable,
         krb5_code::KEY_EXPIRED | krb5_code::TKT_EXPIRED => ErrorKind::Expired,
-        _ => match routine_error {
-            routine::BAD_MECH | routine::UNAVAILABLE => ErrorKind::BadMechanism,
-            routine::BAD_NAME | routine::BAD_NAMETYPE => ErrorKind::BadName,
-            routine::BAD_BINDINGS => ErrorKind::BadBindings,
-            routine::BAD_SIG => ErrorKind::BadSignature,
-            routine::NO_CRED | routine::DEFECTIVE_CREDENTIAL => ErrorKind::NoCredentials,
-            routine::NO_CONTEXT => ErrorKind::NotEstablished,
-            routine::DEFECTIVE_TOKEN | routine::BAD_STATUS | routine::BAD_QOP => {
-                ErrorKind::DefectiveToken
-            }
-            routine::CREDENTIALS_EXPIRED | routine::CONTEXT_EXPIRED => ErrorKind::Expired,
-            // A calling error (bad pointer or token buffer) is our input's fault.
-            0 => ErrorKind::DefectiveToken,
-            _ => ErrorKind::Failure,
-        },
+        _ => return None,
+    })
+}
+
+fn c_string(bytes: &[u8], what: &str) -> Result<zeroize::Zeroizing<std::ffi::CString>> {
+    std::ffi::CString::new(bytes.to_vec())
+        .map(zeroize::Zeroizing::new)
+        .map_err(|_| {
+            Error::new(
+                ErrorKind::InvalidArgument,
+                "change password",
+                format!("{what} contains a NUL character"),
+            )
+        })
+}
+
+/// Turns a GSSAPI failure into an [`Error`] with a kind, a readable message and a hint.
+fn failure(f: Failure, side: Side) -> Error {
+    let routine_error = f.major & routine::MASK;
+    let kind = krb5_kind(f.minor).unwrap_or(match routine_error {
+        routine::BAD_MECH | routine::UNAVAILABLE => ErrorKind::BadMechanism,
+        routine::BAD_NAME | routine::BAD_NAMETYPE => ErrorKind::BadName,
+        routine::BAD_BINDINGS => ErrorKind::BadBindings,
+        routine::BAD_SIG => ErrorKind::BadSignature,
+        routine::NO_CRED | routine::DEFECTIVE_CREDENTIAL => ErrorKind::NoCredentials,
+        routine::NO_CONTEXT => ErrorKind::NotEstablished,
+        routine::DEFECTIVE_TOKEN | routine::BAD_STATUS | routine::BAD_QOP => {
+            ErrorKind::DefectiveToken
+        }
+        routine::CREDENTIALS_EXPIRED | routine::CONTEXT_EXPIRED => ErrorKind::Expired,
+        // A calling error (bad pointer or token buffer) is our input's fault.
+        0 => ErrorKind::DefectiveToken,
+        _ => ErrorKind::Failure,
+    });
+    // A tampered message also fails with a bad-integrity krb5 code: that is not a password.
+    let kind = if kind == ErrorKind::AuthenticationFailed && routine_error == routine::BAD_SIG {
+        ErrorKind::BadSignature
+    } else {
+        kind
     };
     // "Unspecified GSS failure.  Minor code may provide more information" says nothing, and
     // for the krb5 errors recognised above the minor text alone is the clearest message.

@@ -72,6 +72,10 @@ function_table! {
     }
     optional {
         gss_acquire_cred_with_password: gss_acquire_cred_with_password_fn,
+        gss_wrap_iov: gss_wrap_iov_fn,
+        gss_wrap_iov_length: gss_wrap_iov_fn,
+        gss_unwrap_iov: gss_unwrap_iov_fn,
+        gss_store_cred_into: gss_store_cred_into_fn,
     }
 }
 

@@ -4,10 +4,11 @@
 //!
 //! This module and its children hold all of the GSSAPI backend's `unsafe` code.
 
+pub(crate) mod krb5;
 mod library;
 mod sys;
 
-use std::ffi::c_int;
+use std::ffi::{CStr, c_int};
 use std::ptr;
 use std::slice;
 
@@ -80,6 +81,20 @@ impl Library {
                 self.status_text(minor, GSS_C_MECH_CODE)
             },
         })
+    }
+
+    /// A library that moved or grew one of our buffers: reported as a failure, never trusted.
+    fn misbehaved(&'static self, call: &'static str) -> Failure {
+        Failure {
+            call,
+            major: routine::FAILURE,
+            minor: 0,
+            major_text: format!(
+                "{} returned buffers outside the ones it was given",
+                self.name
+            ),
+            minor_text: String::new(),
+        }
     }
 
     /// All the messages `gss_display_status` gives for one status code, joined by "; ".
@@ -319,6 +334,45 @@ impl Cred {
     }
 }
 
+impl Cred {
+    /// Stores these (delegated) Kerberos initiator credentials into the credential cache
+    /// named `ccache` (such as `FILE:/path`), replacing its contents. Returns `None` when the
+    /// library has no `gss_store_cred_into` (MIT krb5 >= 1.11 has it).
+    pub(crate) fn store_into(&self, ccache: &CStr) -> Option<Result<(), Failure>> {
+        let store = self.lib.fns.gss_store_cred_into?;
+        let mut element = gss_key_value_element_desc {
+            key: c"ccache".as_ptr(),
+            value: ccache.as_ptr(),
+        };
+        let set = gss_key_value_set_desc {
+            count: 1,
+            elements: &mut element,
+        };
+        let mut mech = oid(OID_KRB5);
+        let mut minor = 0;
+        // SAFETY: the credential handle is valid; `set`, `element`, the two C strings and
+        // `mech` outlive the call, which only reads them; no outputs are requested.
+        let major = unsafe {
+            store(
+                &mut minor,
+                self.raw,
+                GSS_C_INITIATE,
+                &mut mech,
+                1,
+                0,
+                &set,
+                ptr::null_mut(),
+                ptr::null_mut(),
+            )
+        };
+        Some(
+            self.lib
+                .check("gss_store_cred_into", major, minor)
+                .map(drop),
+        )
+    }
+}
+
 impl Drop for Cred {
     fn drop(&mut self) {
         if !self.raw.is_null() {
@@ -375,6 +429,40 @@ pub(crate) struct UnwrapOutput {
     pub(crate) confidential: bool,
     /// Supplementary status bits (`GSS_S_DUPLICATE_TOKEN` and the like).
     pub(crate) supplementary: u32,
+}
+
+/// A message wrapped with a detached header (`gss_wrap_iov`), as WinRM sends it.
+pub(crate) struct IovWrapped {
+    pub(crate) header: Vec<u8>,
+    pub(crate) data: Vec<u8>,
+    pub(crate) padding: Vec<u8>,
+    pub(crate) confidential: bool,
+}
+
+/// A message unwrapped from a detached header and its data (`gss_unwrap_iov`).
+pub(crate) struct IovUnwrapped {
+    pub(crate) data: Vec<u8>,
+    pub(crate) confidential: bool,
+    pub(crate) supplementary: u32,
+}
+
+/// An IOV entry pointing at a buffer we own (or at nothing).
+fn iov(type_: OM_uint32, bytes: &mut [u8]) -> gss_iov_buffer_desc {
+    gss_iov_buffer_desc {
+        type_,
+        buffer: gss_buffer_desc {
+            length: bytes.len(),
+            value: bytes.as_mut_ptr().cast(),
+        },
+    }
+}
+
+/// The length the library left in an IOV entry that points at `bytes`, checked to stay
+/// within it.
+fn iov_len(entry: &gss_iov_buffer_desc, bytes: &[u8]) -> Option<usize> {
+    let buffer = entry.buffer;
+    (buffer.length <= bytes.len() && buffer.value.cast::<u8>() == bytes.as_ptr().cast_mut())
+        .then_some(buffer.length)
 }
 
 /// A security context handle (`gss_ctx_id_t`), null until the first leg creates it.
@@ -563,6 +651,139 @@ impl Context {
             confidential: conf_state != 0,
             supplementary: major & 0xffff,
         })
+    }
+}
+
+impl Context {
+    /// `gss_wrap_iov` into a header, the data (encrypted in place) and padding. Returns
+    /// `None` when the library has no IOV functions.
+    pub(crate) fn wrap_iov(
+        &mut self,
+        message: &[u8],
+        encrypt: bool,
+    ) -> Option<Result<IovWrapped, Failure>> {
+        let (wrap, length) = (
+            self.lib.fns.gss_wrap_iov?,
+            self.lib.fns.gss_wrap_iov_length?,
+        );
+        Some(self.wrap_iov_with(wrap, length, message, encrypt))
+    }
+
+    fn wrap_iov_with(
+        &mut self,
+        wrap: gss_wrap_iov_fn,
+        length: gss_wrap_iov_fn,
+        message: &[u8],
+        encrypt: bool,
+    ) -> Result<IovWrapped, Failure> {
+        let lib = self.lib;
+        let conf_req = c_int::from(encrypt);
+        let mut data = message.to_vec();
+        let mut header = Vec::new();
+        let mut padding = Vec::new();
+        let mut iovs = [
+            iov(GSS_IOV_BUFFER_TYPE_HEADER, &mut header),
+            iov(GSS_IOV_BUFFER_TYPE_DATA, &mut data),
+            iov(GSS_IOV_BUFFER_TYPE_PADDING, &mut padding),
+        ];
+        let mut conf_state: c_int = 0;
+        let mut minor = 0;
+        // SAFETY: the context is established (checked by callers); the three entries point
+        // at buffers we own that outlive the call; `gss_wrap_iov_length` only writes the
+        // header and padding lengths.
+        let major = unsafe {
+            length(
+                &mut minor,
+                self.raw,
+                conf_req,
+                GSS_C_QOP_DEFAULT,
+                &mut conf_state,
+                iovs.as_mut_ptr(),
+                3,
+            )
+        };
+        lib.check("gss_wrap_iov_length", major, minor)?;
+        header = vec![0; iovs[0].buffer.length];
+        padding = vec![0; iovs[2].buffer.length];
+        let mut iovs = [
+            iov(GSS_IOV_BUFFER_TYPE_HEADER, &mut header),
+            iov(GSS_IOV_BUFFER_TYPE_DATA, &mut data),
+            iov(GSS_IOV_BUFFER_TYPE_PADDING, &mut padding),
+        ];
+        // SAFETY: as above; the header and padding buffers now have the sizes the library
+        // asked for, and the data buffer is our copy, which it encrypts in place.
+        let major = unsafe {
+            wrap(
+                &mut minor,
+                self.raw,
+                conf_req,
+                GSS_C_QOP_DEFAULT,
+                &mut conf_state,
+                iovs.as_mut_ptr(),
+                3,
+            )
+        };
+        lib.check("gss_wrap_iov", major, minor)?;
+        let lengths = (
+            iov_len(&iovs[0], &header),
+            iov_len(&iovs[1], &data),
+            iov_len(&iovs[2], &padding),
+        );
+        let (Some(h), Some(d), Some(p)) = lengths else {
+            return Err(lib.misbehaved("gss_wrap_iov"));
+        };
+        header.truncate(h);
+        data.truncate(d);
+        padding.truncate(p);
+        Ok(IovWrapped {
+            header,
+            data,
+            padding,
+            confidential: conf_state != 0,
+        })
+    }
+
+    /// `gss_unwrap_iov` of a detached header and its data. Returns `None` when the library
+    /// has no IOV functions.
+    pub(crate) fn unwrap_iov(
+        &mut self,
+        header: &[u8],
+        data: &[u8],
+    ) -> Option<Result<IovUnwrapped, Failure>> {
+        let unwrap = self.lib.fns.gss_unwrap_iov?;
+        let lib = self.lib;
+        // Decryption is in place: the library works on our copies.
+        let mut header = header.to_vec();
+        let mut data = data.to_vec();
+        let mut iovs = [
+            iov(GSS_IOV_BUFFER_TYPE_HEADER, &mut header),
+            iov(GSS_IOV_BUFFER_TYPE_DATA, &mut data),
+        ];
+        let mut conf_state: c_int = 0;
+        let mut minor = 0;
+        // SAFETY: the context is established (checked by callers); both entries point at
+        // buffers we own that outlive the call.
+        let major = unsafe {
+            unwrap(
+                &mut minor,
+                self.raw,
+                &mut conf_state,
+                ptr::null_mut(),
+                iovs.as_mut_ptr(),
+                2,
+            )
+        };
+        Some(lib.check("gss_unwrap_iov", major, minor).and_then(|major| {
+            let Some(len) = iov_len(&iovs[1], &data) else {
+                return Err(lib.misbehaved("gss_unwrap_iov"));
+            };
+            data.truncate(len);
+            Ok(IovUnwrapped {
+                data,
+                confidential: conf_state != 0,
+                supplementary: major & 0xffff,
+            })
+        }))
     }
 }
 

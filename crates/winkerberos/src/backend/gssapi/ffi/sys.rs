@@ -6,7 +6,7 @@
 
 #![allow(non_camel_case_types)]
 
-use std::ffi::{c_int, c_void};
+use std::ffi::{c_char, c_int, c_void};
 
 pub(crate) type OM_uint32 = u32;
 pub(crate) type gss_qop_t = OM_uint32;
@@ -73,6 +73,33 @@ pub(crate) struct gss_channel_bindings_struct {
 }
 pub(crate) type gss_channel_bindings_t = *mut gss_channel_bindings_struct;
 
+#[cfg_attr(
+    all(target_vendor = "apple", target_arch = "x86_64"),
+    repr(C, packed(2))
+)]
+#[cfg_attr(not(all(target_vendor = "apple", target_arch = "x86_64")), repr(C))]
+#[derive(Clone, Copy)]
+pub(crate) struct gss_iov_buffer_desc {
+    pub(crate) type_: OM_uint32,
+    pub(crate) buffer: gss_buffer_desc,
+}
+
+#[repr(C)]
+pub(crate) struct gss_key_value_element_desc {
+    pub(crate) key: *const c_char,
+    pub(crate) value: *const c_char,
+}
+
+#[repr(C)]
+pub(crate) struct gss_key_value_set_desc {
+    pub(crate) count: OM_uint32,
+    pub(crate) elements: *mut gss_key_value_element_desc,
+}
+
+pub(crate) const GSS_IOV_BUFFER_TYPE_DATA: OM_uint32 = 1;
+pub(crate) const GSS_IOV_BUFFER_TYPE_HEADER: OM_uint32 = 2;
+pub(crate) const GSS_IOV_BUFFER_TYPE_PADDING: OM_uint32 = 9;
+
 #[cfg(not(all(target_vendor = "apple", target_arch = "x86_64")))]
 const _: () = {
     assert!(size_of::<gss_buffer_desc>() == 2 * size_of::<usize>());
@@ -87,6 +114,7 @@ const _: () = assert!(size_of::<gss_channel_bindings_struct>() == 64);
 const _: () = {
     assert!(size_of::<gss_OID_desc>() == 12);
     assert!(size_of::<gss_channel_bindings_struct>() == 56);
+    assert!(size_of::<gss_iov_buffer_desc>() == 20);
 };
 
 pub(crate) const GSS_C_INDEFINITE: OM_uint32 = 0xffff_ffff;
@@ -256,4 +284,32 @@ pub(crate) type gss_display_status_fn = unsafe extern "C" fn(
     mech_type: gss_OID,
     message_context: *mut OM_uint32,
     status_string: gss_buffer_t,
+) -> OM_uint32;
+pub(crate) type gss_wrap_iov_fn = unsafe extern "C" fn(
+    minor: *mut OM_uint32,
+    context: gss_ctx_id_t,
+    conf_req: c_int,
+    qop_req: gss_qop_t,
+    conf_state: *mut c_int,
+    iov: *mut gss_iov_buffer_desc,
+    iov_count: c_int,
+) -> OM_uint32;
+pub(crate) type gss_unwrap_iov_fn = unsafe extern "C" fn(
+    minor: *mut OM_uint32,
+    context: gss_ctx_id_t,
+    conf_state: *mut c_int,
+    qop_state: *mut gss_qop_t,
+    iov: *mut gss_iov_buffer_desc,
+    iov_count: c_int,
+) -> OM_uint32;
+pub(crate) type gss_store_cred_into_fn = unsafe extern "C" fn(
+    minor: *mut OM_uint32,
+    cred: gss_cred_id_t,
+    usage: gss_cred_usage_t,
+    desired_mech: gss_OID,
+    overwrite_cred: OM_uint32,
+    default_cred: OM_uint32,
+    cred_store: *const gss_key_value_set_desc,
+    elements_stored: *mut gss_OID_set,
+    cred_usage_stored: *mut gss_cred_usage_t,
 ) -> OM_uint32;

@@ -1,0 +1,81 @@
+//! Creating a private file under a name nobody can predict, for credential caches.
+
+use std::collections::hash_map::RandomState;
+use std::fs::OpenOptions;
+use std::hash::{BuildHasher, Hasher};
+use std::io::ErrorKind as IoErrorKind;
+use std::os::unix::fs::OpenOptionsExt;
+use std::path::{Path, PathBuf};
+
+use crate::error::{Error, ErrorKind, Result};
+
+/// Creates an empty file `dir/<prefix><random>` with mode 0600, failing rather than opening
+/// anything that already exists (so a planted file or symlink is never used).
+pub(crate) fn create(dir: &Path, prefix: &str) -> Result<PathBuf> {
+    const ATTEMPTS: usize = 16;
+    let mut last_error = None;
+    for _ in 0..ATTEMPTS {
+        let path = dir.join(format!("{prefix}{:016x}", random_u64()));
+        match OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(&path)
+        {
+            Ok(_) => return Ok(path),
+            Err(e) if e.kind() == IoErrorKind::AlreadyExists => last_error = Some(e),
+            Err(e) => return Err(io_error(dir, &e)),
+        }
+    }
+    let detail = last_error.map_or_else(String::new, |e| e.to_string());
+    Err(Error::new(
+        ErrorKind::Failure,
+        "create credential cache",
+        format!("no free name in {}: {detail}", dir.display()),
+    ))
+}
+
+fn io_error(dir: &Path, err: &std::io::Error) -> Error {
+    Error::new(
+        ErrorKind::Failure,
+        "create credential cache",
+        format!("cannot create a file in {}: {err}", dir.display()),
+    )
+    .hint("set TMPDIR to a writable directory")
+}
+
+/// 64 unpredictable bits from the standard library's per-process random hash keys.
+fn random_u64() -> u64 {
+    let mut hasher = RandomState::new().build_hasher();
+    hasher.write_u128(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos()),
+    );
+    hasher.finish()
+}
+
+#[cfg(test)]
+mod tests {
+    use std::os::unix::fs::PermissionsExt;
+
+    use super::*;
+
+    #[test]
+    fn creates_distinct_private_files() {
+        let dir = std::env::temp_dir();
+        let a = create(&dir, "wk-test-").expect("create");
+        let b = create(&dir, "wk-test-").expect("create");
+        assert_ne!(a, b);
+        let mode = std::fs::metadata(&a).expect("stat").permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600);
+        std::fs::remove_file(a).expect("rm");
+        std::fs::remove_file(b).expect("rm");
+    }
+
+    #[test]
+    fn reports_an_unwritable_directory() {
+        let err = create(Path::new("/nonexistent/dir"), "x").expect_err("no such dir");
+        assert!(err.to_string().contains("/nonexistent/dir"), "{err}");
+    }
+}
