@@ -23,7 +23,7 @@ def realm(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Realm]:
     is restored at the end.
     """
     directory = tmp_path_factory.mktemp("realm")
-    started = start_realm(directory, watch_pid=os.getpid())
+    started = start_realm(directory, watch_pid=os.getpid(), kadmind=True)
     touched = (*started.env, *INTERFERING_VARS)
     saved = {key: os.environ.get(key) for key in touched}
     for key in INTERFERING_VARS:

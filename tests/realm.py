@@ -57,6 +57,8 @@ class Realm:
     bob_password: str  # WKTEST_BOB_PASS
     carol: str  # WKTEST_CAROL
     carol_password: str  # WKTEST_CAROL_PASS (contains ' ', '@', ':', '%', '/', 'ü', '+')
+    dave: str  # WKTEST_DAVE: the one principal whose password tests may change
+    dave_password: str  # WKTEST_DAVE_PASS (its initial password; policy "strict")
     service: str  # WKTEST_SERVICE, "HTTP@localhost"
     spn: str  # WKTEST_SPN, "HTTP/localhost@WKTEST.LOCAL"
     other_keytab: str  # WKTEST_OTHER_KEYTAB, "FILE:<dir>/other.keytab" (host/localhost only)
@@ -95,6 +97,8 @@ class Realm:
             bob_password=get("WKTEST_BOB_PASS"),
             carol=get("WKTEST_CAROL"),
             carol_password=get("WKTEST_CAROL_PASS"),
+            dave=get("WKTEST_DAVE"),
+            dave_password=get("WKTEST_DAVE_PASS"),
             service=get("WKTEST_SERVICE"),
             spn=get("WKTEST_SPN"),
             other_keytab=get("WKTEST_OTHER_KEYTAB"),

@@ -52,20 +52,29 @@ __all__ = [
     "authGSSClientResponseConf",
     "authGSSClientStep",
     "authGSSClientUnwrap",
+    "authGSSClientUnwrapIov",
     "authGSSClientUserName",
     "authGSSClientUsername",
     "authGSSClientWrap",
+    "authGSSClientWrapIov",
+    "authGSSServerCacheName",
     "authGSSServerClean",
     "authGSSServerHasDelegated",
     "authGSSServerInit",
     "authGSSServerResponse",
     "authGSSServerResponseConf",
     "authGSSServerStep",
+    "authGSSServerStoreDelegate",
     "authGSSServerTargetName",
     "authGSSServerUnwrap",
     "authGSSServerUserName",
     "authGSSServerWrap",
+    "authGSSWinRMDecryptMessage",
+    "authGSSWinRMEncryptMessage",
+    "changePassword",
     "channelBindings",
+    "checkPassword",
+    "getServerPrincipalDetails",
 ]
 
 __version__: Final[str]
@@ -176,3 +185,20 @@ def authGSSServerUnwrap(context: GSSServerContext, challenge: str | bytes) -> in
 def authGSSServerResponseConf(context: GSSServerContext) -> int: ...
 def authGSSServerHasDelegated(context: GSSServerContext) -> bool: ...
 def authGSSServerClean(*_args: object) -> int: ...
+def authGSSServerStoreDelegate(context: GSSServerContext) -> int: ...
+def authGSSServerCacheName(context: GSSServerContext) -> str | None: ...
+def authGSSClientWrapIov(
+    context: GSSClientContext, data: str | bytes, protect: int = 1
+) -> tuple[int, int]: ...
+def authGSSClientUnwrapIov(context: GSSClientContext, challenge: str | bytes) -> int: ...
+def authGSSWinRMEncryptMessage(
+    context: GSSClientContext, message: _Text
+) -> tuple[bytes, bytes]: ...
+def authGSSWinRMDecryptMessage(
+    context: GSSClientContext, encrypted_data: Buffer, header: Buffer
+) -> bytes: ...
+def checkPassword(
+    user: str, pswd: _Text, service: str, default_realm: str, verify: bool = True
+) -> bool: ...
+def changePassword(user: str, oldpswd: _Text, newpswd: _Text) -> bool: ...
+def getServerPrincipalDetails(service: str, hostname: str) -> str: ...

@@ -16,12 +16,12 @@ use crate::types::{MechOid, bindings, mech};
 use crate::{AUTH_GSS_COMPLETE, AUTH_GSS_CONTINUE, decode_token};
 
 /// The state behind a client context, used by one thread at a time.
-struct ClientState {
-    initiator: Initiator,
+pub(crate) struct ClientState {
+    pub(crate) initiator: Initiator,
     /// The last step's, wrap's or unwrap's output.
-    response: Option<Vec<u8>>,
+    pub(crate) response: Option<Vec<u8>>,
     /// Whether the last unwrapped message was encrypted.
-    response_conf: i32,
+    pub(crate) response_conf: i32,
     /// The client principal, once known.
     username: Option<String>,
 }
@@ -59,7 +59,7 @@ fn client<'a, 'py>(context: &'a Bound<'py, PyAny>) -> PyResult<&'a Bound<'py, Cl
 }
 
 /// Runs `f` on the context's state with the GIL released and the context locked.
-fn with_state<T: Send>(
+pub(crate) fn with_state<T: Send>(
     context: &Bound<'_, PyAny>,
     api: &'static str,
     f: impl FnOnce(&mut ClientState) -> Result<T, Error> + Send,

@@ -6,6 +6,8 @@ use winkerberos::{Error, ErrorKind, Status};
 
 pyo3::import_exception!(winkerberos._errors, KrbError);
 pyo3::import_exception!(winkerberos._errors, GSSError);
+pyo3::import_exception!(winkerberos._errors, BasicAuthError);
+pyo3::import_exception!(winkerberos._errors, PwdChangeError);
 
 /// The `args` the originals gave a `GSSError` on this platform.
 ///
@@ -80,7 +82,78 @@ fn build(py: Python<'_>, api: &'static str, err: &Error) -> PyResult<PyErr> {
     Ok(PyErr::from_value(exc))
 }
 
+/// A `KrbError` with the given `args` and our full message.
+pub(crate) fn krb_error_args(
+    args: PyResult<Bound<'_, pyo3::types::PyTuple>>,
+    message: &str,
+) -> PyErr {
+    let build = || -> PyResult<PyErr> {
+        let args = args?;
+        let exc = args.py().get_type::<KrbError>().call1(args)?;
+        exc.setattr("message", message)?;
+        Ok(PyErr::from_value(exc))
+    };
+    build().unwrap_or_else(|failed| failed)
+}
+
 /// A `KrbError` with the originals' single-message `args`.
 pub(crate) fn krb_error(message: &str) -> PyErr {
     KrbError::new_err((message.to_owned(),))
+}
+
+/// The krb5 error code and text of a failure, as pykerberos' password functions reported
+/// them: `(text, code)`.
+fn krb5_code_and_text(err: &Error) -> (String, i64) {
+    match err.status() {
+        Status::Gss {
+            minor, minor_text, ..
+        } if *minor != 0 => (minor_text.clone(), i64::from(*minor as i32)),
+        Status::Krb5 { code, text } => (text.clone(), i64::from(*code)),
+        _ => (err.message().to_owned(), -1),
+    }
+}
+
+/// Raises `class` with pykerberos' `args` for a password function and our full message.
+fn password_error<E: pyo3::PyTypeInfo>(
+    py: Python<'_>,
+    api: &'static str,
+    err: &Error,
+    args: Bound<'_, pyo3::types::PyTuple>,
+) -> PyErr {
+    let build = || -> PyResult<PyErr> {
+        let exc = py.get_type::<E>().call1(args)?;
+        exc.setattr("message", format!("{api}: {err}"))?;
+        exc.setattr("hint", err.hint_text())?;
+        Ok(PyErr::from_value(exc))
+    };
+    build().unwrap_or_else(|failed| failed)
+}
+
+/// A `BasicAuthError` for checkPassword: `args == (krb5 text, krb5 code)`.
+pub(crate) fn basic_auth_error(py: Python<'_>, err: &Error) -> PyErr {
+    if err.kind() == ErrorKind::InvalidArgument {
+        return PyValueError::new_err(format!("checkPassword: {err}"));
+    }
+    match krb5_code_and_text(err).into_pyobject(py) {
+        Ok(args) => password_error::<BasicAuthError>(py, "checkPassword", err, args),
+        Err(failed) => failed,
+    }
+}
+
+/// A `PwdChangeError` for changePassword: `args == (krb5 text, krb5 code)`, or for a
+/// password the server refused, `args == ((text, result code),)`.
+pub(crate) fn pwd_change_error(py: Python<'_>, err: &Error) -> PyErr {
+    if err.kind() == ErrorKind::InvalidArgument {
+        return PyValueError::new_err(format!("changePassword: {err}"));
+    }
+    let pair = krb5_code_and_text(err);
+    let args = if err.kind() == ErrorKind::PasswordRejected {
+        (pair,).into_pyobject(py)
+    } else {
+        pair.into_pyobject(py)
+    };
+    match args {
+        Ok(args) => password_error::<PwdChangeError>(py, "changePassword", err, args),
+        Err(failed) => failed,
+    }
 }

@@ -9,8 +9,10 @@
 mod client;
 mod convert;
 mod errors;
+mod password;
 mod server;
 mod types;
+mod winrm;
 
 use pyo3::prelude::*;
 use winkerberos::{Error, ErrorKind};
@@ -68,12 +70,18 @@ mod _native {
         client_step, client_unwrap, client_user_name, client_wrap,
     };
     #[pymodule_export]
+    use crate::password::{change_password, check_password, get_server_principal_details};
+    #[pymodule_export]
+    use crate::server::{server_cache_name, server_store_delegate};
+    #[pymodule_export]
     use crate::server::{
         server_clean, server_has_delegated, server_init, server_response, server_response_conf,
         server_step, server_target_name, server_unwrap, server_user_name, server_wrap,
     };
     #[pymodule_export]
     use crate::types::channel_bindings;
+    #[pymodule_export]
+    use crate::winrm::{client_unwrap_iov, client_wrap_iov, winrm_decrypt, winrm_encrypt};
 
     #[pymodule_init]
     fn init(m: &Bound<'_, PyModule>) -> PyResult<()> {

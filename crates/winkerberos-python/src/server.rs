@@ -23,6 +23,8 @@ struct ServerState {
     target_name: Option<String>,
     /// Whether the last unwrapped message was encrypted.
     response_conf: i32,
+    /// The file authGSSServerStoreDelegate wrote the delegated credentials to.
+    cache_name: Option<String>,
 }
 
 /// A server security context, as returned by authGSSServerInit.
@@ -125,6 +127,7 @@ pub(crate) fn server_init<'py>(
         username: None,
         target_name: None,
         response_conf: 0,
+        cache_name: None,
     };
     let context = Bound::new(
         py,
@@ -252,4 +255,31 @@ pub(crate) fn server_unwrap(
 #[pyo3(name = "authGSSServerResponseConf")]
 pub(crate) fn server_response_conf(context: &Bound<'_, PyAny>) -> PyResult<i32> {
     read_state(context, |s| s.response_conf)
+}
+
+/// Stores the credentials the client delegated into a new file credential cache, created
+/// with mode 0600 under an unpredictable name in the directory TMPDIR names (else /tmp);
+/// authGSSServerCacheName then gives its path. Returns 0, as kerberos did.
+#[pyfunction]
+#[pyo3(name = "authGSSServerStoreDelegate")]
+pub(crate) fn server_store_delegate(context: &Bound<'_, PyAny>) -> PyResult<i32> {
+    let Some(delegated) = read_state(context, |s| s.acceptor.delegated_credential())? else {
+        return Err(krb_error("Ticket is not delegatable"));
+    };
+    let path = context
+        .py()
+        .detach(|| delegated.store_in_new_file(&std::env::temp_dir()))
+        .map_err(|err| to_pyerr(context.py(), "authGSSServerStoreDelegate", err))?;
+    let path = path.to_string_lossy().into_owned();
+    with_state(context, "authGSSServerStoreDelegate", move |s, _| {
+        s.cache_name = Some(path);
+        Ok(0)
+    })
+}
+
+/// The path of the credential cache authGSSServerStoreDelegate wrote, or None.
+#[pyfunction]
+#[pyo3(name = "authGSSServerCacheName")]
+pub(crate) fn server_cache_name(context: &Bound<'_, PyAny>) -> PyResult<Option<String>> {
+    read_state(context, |s| s.cache_name.clone())
 }
