@@ -128,11 +128,37 @@ class ChannelBindings:
 
 @final
 class GSSClientContext:
-    """A client security context made by authGSSClientInit()."""
+    """A client security context made by authGSSClientInit().
+
+    Besides the authGSSClient* functions it offers a bytes-level API (no base64):
+    """
+
+    def step(
+        self, token: Buffer | None = None, channel_bindings: ChannelBindings | None = None
+    ) -> bytes | None: ...
+    @property
+    def complete(self) -> bool: ...
+    @property
+    def user_name(self) -> str | None: ...
+    def wrap(self, data: Buffer, encrypt: bool = True) -> bytes: ...
+    def unwrap(self, token: Buffer) -> bytes: ...
 
 @final
 class GSSServerContext:
-    """A server security context made by authGSSServerInit()."""
+    """A server security context made by authGSSServerInit().
+
+    Besides the authGSSServer* functions it offers a bytes-level API (no base64):
+    """
+
+    def step(
+        self, token: Buffer, channel_bindings: ChannelBindings | None = None
+    ) -> bytes | None: ...
+    @property
+    def complete(self) -> bool: ...
+    @property
+    def user_name(self) -> str | None: ...
+    def wrap(self, data: Buffer, encrypt: bool = True) -> bytes: ...
+    def unwrap(self, token: Buffer) -> bytes: ...
 
 _Text = str | Buffer
 

@@ -4,7 +4,9 @@ use std::sync::Mutex;
 
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
+use pyo3::pybacked::PyBackedBytes;
 use pyo3::sync::MutexExt;
+use pyo3::types::PyBytes;
 use winkerberos::{Credential, Error, ErrorKind, Initiator, InitiatorOptions, Secret, Step, sasl};
 
 use crate::convert::{
@@ -45,6 +47,70 @@ impl ClientContext {
             "<winkerberos.GSSClientContext for {:?}, {phase}>",
             self.target
         )
+    }
+
+    /// Runs one handshake leg with the server's token (b"" first) and returns the token to
+    /// send, or None. The bytes-level form of authGSSClientStep: no base64, no state.
+    #[pyo3(signature = (token = None, channel_bindings = None))]
+    fn step<'py>(
+        slf: &Bound<'py, Self>,
+        token: Option<PyBackedBytes>,
+        channel_bindings: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Option<Bound<'py, PyBytes>>> {
+        let bindings = bindings(channel_bindings)?;
+        let out = with_state(slf.as_any(), "GSSClientContext.step", move |s| {
+            s.initiator.set_channel_bindings(bindings);
+            let step = s.initiator.step(token.as_deref().unwrap_or_default())?;
+            if step.is_complete() {
+                s.username = Some(s.initiator.initiator_name()?);
+            }
+            Ok(match step {
+                Step::Continue(token) => Some(token),
+                Step::Complete(token) => token,
+            })
+        })?;
+        Ok(out.map(|token| PyBytes::new(slf.py(), &token)))
+    }
+
+    /// Whether the handshake is complete.
+    #[getter]
+    fn complete(&self, py: Python<'_>) -> bool {
+        self.state
+            .lock_py_attached(py)
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .initiator
+            .is_complete()
+    }
+
+    /// The client principal once the handshake is complete, else None.
+    #[getter]
+    fn user_name(&self, py: Python<'_>) -> Option<String> {
+        self.state
+            .lock_py_attached(py)
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .username
+            .clone()
+    }
+
+    /// Wraps `data` for the server (encrypted unless `encrypt` is False).
+    #[pyo3(signature = (data, encrypt = true))]
+    fn wrap<'py>(
+        slf: &Bound<'py, Self>,
+        data: PyBackedBytes,
+        encrypt: bool,
+    ) -> PyResult<Bound<'py, PyBytes>> {
+        let token = with_state(slf.as_any(), "GSSClientContext.wrap", move |s| {
+            s.initiator.wrap(&data, encrypt)
+        })?;
+        Ok(PyBytes::new(slf.py(), &token))
+    }
+
+    /// Unwraps a message from the server and returns its data.
+    fn unwrap<'py>(slf: &Bound<'py, Self>, token: PyBackedBytes) -> PyResult<Bound<'py, PyBytes>> {
+        let data = with_state(slf.as_any(), "GSSClientContext.unwrap", move |s| {
+            s.initiator.unwrap(&token)
+        })?;
+        Ok(PyBytes::new(slf.py(), &data.data))
     }
 }
 

@@ -4,7 +4,9 @@ use std::sync::Mutex;
 
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
+use pyo3::pybacked::PyBackedBytes;
 use pyo3::sync::MutexExt;
+use pyo3::types::PyBytes;
 use winkerberos::{Acceptor, AcceptorOptions, DelegatedCredential, Error, ErrorKind, Step};
 
 use crate::convert::{b64encode, text, token_text, type_name};
@@ -44,6 +46,77 @@ impl ServerContext {
             Err(_) => "in use",
         };
         format!("<winkerberos.GSSServerContext {phase}>")
+    }
+
+    /// Runs one handshake leg with the client's token and returns the token to send back,
+    /// or None. The bytes-level form of authGSSServerStep: no base64, no state.
+    #[pyo3(signature = (token, channel_bindings = None))]
+    fn step<'py>(
+        slf: &Bound<'py, Self>,
+        token: PyBackedBytes,
+        channel_bindings: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Option<Bound<'py, PyBytes>>> {
+        let bindings = bindings(channel_bindings)?;
+        let out = with_state(
+            slf.as_any(),
+            "GSSServerContext.step",
+            move |s, any_service| {
+                s.acceptor.set_channel_bindings(bindings);
+                let step = s.acceptor.step(&token)?;
+                if step.is_complete() {
+                    s.username = Some(s.acceptor.initiator_name()?);
+                    if any_service {
+                        s.target_name = Some(s.acceptor.target_name()?);
+                    }
+                }
+                Ok(match step {
+                    Step::Continue(token) => Some(token),
+                    Step::Complete(token) => token,
+                })
+            },
+        )?;
+        Ok(out.map(|token| PyBytes::new(slf.py(), &token)))
+    }
+
+    /// Whether the handshake is complete.
+    #[getter]
+    fn complete(&self, py: Python<'_>) -> bool {
+        self.state
+            .lock_py_attached(py)
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .acceptor
+            .is_complete()
+    }
+
+    /// The authenticated client principal, or None before completion.
+    #[getter]
+    fn user_name(&self, py: Python<'_>) -> Option<String> {
+        self.state
+            .lock_py_attached(py)
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .username
+            .clone()
+    }
+
+    /// Wraps `data` for the client (encrypted unless `encrypt` is False).
+    #[pyo3(signature = (data, encrypt = true))]
+    fn wrap<'py>(
+        slf: &Bound<'py, Self>,
+        data: PyBackedBytes,
+        encrypt: bool,
+    ) -> PyResult<Bound<'py, PyBytes>> {
+        let token = with_state(slf.as_any(), "GSSServerContext.wrap", move |s, _| {
+            s.acceptor.wrap(&data, encrypt)
+        })?;
+        Ok(PyBytes::new(slf.py(), &token))
+    }
+
+    /// Unwraps a message from the client and returns its data.
+    fn unwrap<'py>(slf: &Bound<'py, Self>, token: PyBackedBytes) -> PyResult<Bound<'py, PyBytes>> {
+        let data = with_state(slf.as_any(), "GSSServerContext.unwrap", move |s, _| {
+            s.acceptor.unwrap(&token)
+        })?;
+        Ok(PyBytes::new(slf.py(), &data.data))
     }
 }
 
