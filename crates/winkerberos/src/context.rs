@@ -193,6 +193,7 @@ pub struct Initiator {
     credential: Option<Arc<NativeCred>>,
     target: NativeTarget,
     target_text: String,
+    expected_initiator: Option<String>,
     mech: Mech,
     requested: Flags,
     bindings: Option<ChannelBindings>,
@@ -216,8 +217,9 @@ impl Initiator {
     /// pykerberos or kerberos accepted: `HTTP@host`, `HTTP/host`, `HTTP/host@REALM`,
     /// `HTTP@host@REALM`.
     ///
-    /// Explicit credentials are acquired here; a password is checked against the KDC now.
-    /// Default credentials are acquired by the first [`step`](Self::step).
+    /// Explicit credentials are acquired here; with GSSAPI a password is checked against the
+    /// KDC now (SSPI defers that to the first step). Default credentials are acquired by the
+    /// first [`step`](Self::step).
     pub fn new(target: &str, options: InitiatorOptions) -> Result<Self> {
         Native::ensure_available()?;
         if target.contains('\0') {
@@ -229,14 +231,24 @@ impl Initiator {
         }
         let target_name = TargetName::parse(target);
         let credential = match options.delegated {
-            Some(DelegatedCredential(cred)) => Some(cred),
+            Some(DelegatedCredential(cred)) => {
+                Some(Native::credential_for_mech(&cred, options.mech)?.map_or(cred, Arc::new))
+            }
             None => Native::initiator_credential(&options.credential, options.mech)?.map(Arc::new),
+        };
+        // Whom explicit credentials must authenticate as, checked when the handshake ends.
+        let expected_initiator = match &credential {
+            Some(cred) if !Native::USES_GIVEN_CREDENTIAL => {
+                Some(Native::credential_name(Some(cred))?)
+            }
+            _ => None,
         };
         Ok(Self {
             context: Native::new_context(),
             credential,
             target: Native::import_target(&target_name)?,
             target_text: target.to_owned(),
+            expected_initiator,
             mech: options.mech,
             requested: options.flags,
             bindings: options.channel_bindings,
@@ -278,14 +290,28 @@ impl Initiator {
     }
 
     fn check_granted(&self, raw: RawStep) -> Result<RawStep> {
+        if !raw.complete {
+            return Ok(raw);
+        }
         let missing = self.requested & Flags::ENFORCED & !raw.flags;
-        if raw.complete && !missing.is_empty() {
+        if !missing.is_empty() {
             return Err(Error::new(
                 ErrorKind::FlagsNotGranted,
                 "gss_init_sec_context",
                 format!("the service did not grant the requested {missing} protection"),
             )
             .hint("the service may be an impostor or misconfigured; do not trust this session"));
+        }
+        if let Some(expected) = &self.expected_initiator {
+            let actual = self.context.names()?.initiator.unwrap_or_default();
+            if &actual != expected {
+                return Err(Error::new(
+                    ErrorKind::CredentialMismatch,
+                    "gss_init_sec_context",
+                    format!("the handshake authenticated {actual}, not {expected} whose credentials were given"),
+                )
+                .hint("the mechanism did not use the given credentials; use Mech::Kerberos"));
+            }
         }
         Ok(raw)
     }
@@ -321,6 +347,19 @@ impl Initiator {
         self.context
             .names()?
             .initiator
+            .ok_or_else(|| missing_name("initiator name"))
+    }
+
+    /// The client as the platform's original module named it, once the handshake is
+    /// complete: on Windows SSPI's `SECPKG_ATTR_NAMES` form (`DOMAIN\user` for a domain
+    /// account), which winkerberos' `authGSSClientUserName` returned; elsewhere the same as
+    /// [`initiator_name`](Self::initiator_name).
+    pub fn initiator_account_name(&self) -> Result<String> {
+        self.established("initiator name")?;
+        let names = self.context.names()?;
+        names
+            .initiator_account
+            .or(names.initiator)
             .ok_or_else(|| missing_name("initiator name"))
     }
 
@@ -504,6 +543,19 @@ impl Acceptor {
         self.context
             .names()?
             .initiator
+            .ok_or_else(|| missing_name("initiator name"))
+    }
+
+    /// The authenticated client as the platform's original module named it: on Windows
+    /// SSPI's `SECPKG_ATTR_NAMES` form (`DOMAIN\user` for a domain account), which
+    /// winkerberos' `authGSSServerUserName` returned; elsewhere the same as
+    /// [`initiator_name`](Self::initiator_name).
+    pub fn initiator_account_name(&self) -> Result<String> {
+        self.established("initiator name")?;
+        let names = self.context.names()?;
+        names
+            .initiator_account
+            .or(names.initiator)
             .ok_or_else(|| missing_name("initiator name"))
     }
 

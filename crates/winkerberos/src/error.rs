@@ -47,6 +47,8 @@ pub enum ErrorKind {
     FlagsNotGranted,
     /// The password server refused a new password (too short, reused, ...).
     PasswordRejected,
+    /// The handshake authenticated someone other than the credentials' principal.
+    CredentialMismatch,
     /// Any other failure reported by the mechanism.
     Failure,
 }

@@ -3,7 +3,7 @@
 use crate::backend::{Backend, Native};
 use crate::context::{Acceptor, AcceptorOptions, Initiator, InitiatorOptions};
 use crate::cred::{Credential, Secret};
-use crate::error::Result;
+use crate::error::{Error, ErrorKind, Result};
 use crate::flags::Flags;
 
 /// Checks `principal`'s password by obtaining a ticket-granting ticket from the KDC.
@@ -13,6 +13,9 @@ use crate::flags::Flags;
 /// key, which proves the answer came from the real KDC: without it, whoever can answer for
 /// the KDC (a spoofed KDC) can make any password pass. The tickets stay in memory; no
 /// ticket cache is read or written.
+///
+/// On Windows `verify_service` is required: SSPI contacts the KDC only when authenticating
+/// to a service, so without one it fails with [`ErrorKind::Unsupported`].
 ///
 /// ```no_run
 /// use winkerberos::{Secret, check_password};
@@ -27,6 +30,14 @@ pub fn check_password(
     let credential = Credential::password(principal, Secret::copy_from(password.expose()));
     let Some(service) = verify_service else {
         Native::ensure_available()?;
+        if !Native::ACQUIRE_CHECKS_PASSWORD {
+            return Err(Error::new(
+                ErrorKind::Unsupported,
+                "check password",
+                "SSPI sends a password to the KDC only when it authenticates to a service",
+            )
+            .hint("pass verify_service, a service whose key this process can accept with"));
+        }
         return Native::initiator_credential(&credential, crate::Mech::Kerberos).map(drop);
     };
     let options = InitiatorOptions {

@@ -45,7 +45,7 @@ fn io_error(dir: &Path, err: &std::io::Error) -> Error {
 }
 
 /// 64 unpredictable bits from the standard library's per-process random hash keys.
-fn random_u64() -> u64 {
+pub(crate) fn random_u64() -> u64 {
     let mut hasher = RandomState::new().build_hasher();
     hasher.write_u128(
         std::time::SystemTime::now()

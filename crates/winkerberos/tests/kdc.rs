@@ -129,6 +129,10 @@ const TESTS: &[Test] = &[
         delegated_credentials_reach_a_second_service,
     ),
     test(
+        "explicit_credentials_with_spnego",
+        explicit_credentials_with_spnego,
+    ),
+    test(
         "iov_wrap_round_trips_and_rejects_tampering",
         iov_wrap_round_trips_and_rejects_tampering,
     ),
@@ -1119,5 +1123,66 @@ fn keytab_principals_are_listed() -> Outcome {
         ErrorKind::NoCredentials,
     )?;
     ensure!(text.contains("KRB5_KTNAME"), "{text}");
+    Ok(())
+}
+
+/// SPNEGO must use the given credentials too (MIT's SPNEGO ignores a credential acquired for
+/// Kerberos only and falls back to the default cache, which here holds alice).
+fn explicit_credentials_with_spnego() -> Outcome {
+    let spnego = |credential| InitiatorOptions {
+        credential,
+        mech: Mech::Spnego,
+        ..Default::default()
+    };
+    for credential in [
+        Credential::password(var("WKTEST_BOB"), var("WKTEST_BOB_PASS")),
+        Credential::Principal(var("WKTEST_USER")),
+    ] {
+        let expected = match &credential {
+            Credential::Password { principal, .. } | Credential::Principal(principal) => {
+                principal.clone()
+            }
+            _ => unreachable!(),
+        };
+        let mut c = client(spnego(credential))?;
+        let mut s = server()?;
+        handshake(&mut c, &mut s)?;
+        ensure!(
+            s.initiator_name().ok() == Some(expected.clone()),
+            "server saw {:?}, not {expected}",
+            s.initiator_name()
+        );
+    }
+    // Delegated credentials (Kerberos only) used for SPNEGO toward a second service.
+    let mut c = client(InitiatorOptions {
+        flags: Flags::MUTUAL | Flags::DELEG,
+        ..spnego(Credential::password(
+            var("WKTEST_BOB"),
+            var("WKTEST_BOB_PASS"),
+        ))
+    })?;
+    let mut s = server()?;
+    handshake(&mut c, &mut s)?;
+    let delegated = s.delegated_credential().ok_or("bob delegated nothing")?;
+    let mut onward = Initiator::new(
+        "host@localhost",
+        InitiatorOptions {
+            delegated: Some(delegated),
+            mech: Mech::Spnego,
+            ..Default::default()
+        },
+    )
+    .map_err(|e| e.to_string())?;
+    let mut backend = Acceptor::new(AcceptorOptions {
+        service: Some("host@localhost".into()),
+        ..Default::default()
+    })
+    .map_err(|e| e.to_string())?;
+    handshake(&mut onward, &mut backend)?;
+    ensure!(
+        backend.initiator_name().ok() == Some(var("WKTEST_BOB")),
+        "backend saw {:?}",
+        backend.initiator_name()
+    );
     Ok(())
 }

@@ -16,6 +16,14 @@ mod gssapi;
 #[cfg(unix)]
 pub(crate) use gssapi::Gssapi as Native;
 
+// Compiled on Windows, and type-checked elsewhere with `--cfg winkerberos_check_sspi`
+// (windows-sys declares its functions on every target; only linking needs Windows).
+#[cfg(any(windows, winkerberos_check_sspi))]
+#[cfg_attr(not(windows), allow(dead_code))]
+mod sspi;
+#[cfg(windows)]
+pub(crate) use sspi::Sspi as Native;
+
 /// What one handshake leg produced.
 #[derive(Debug)]
 pub(crate) struct RawStep {
@@ -32,6 +40,9 @@ pub(crate) struct RawStep {
 pub(crate) struct Names {
     pub(crate) initiator: Option<String>,
     pub(crate) acceptor: Option<String>,
+    /// The initiator as the system's account database names it, where that is another
+    /// form: SSPI's `SECPKG_ATTR_NAMES` (`DOMAIN\user`), which winkerberos reported.
+    pub(crate) initiator_account: Option<String>,
 }
 
 /// A native Kerberos implementation.
@@ -60,6 +71,18 @@ pub(crate) trait Backend {
 
     /// A context that has not started its handshake.
     fn new_context() -> Self::Context;
+
+    /// Whether [`Self::initiator_credential`] checks a password with the KDC. SSPI only
+    /// stores it, and the KDC first sees it at the first step.
+    const ACQUIRE_CHECKS_PASSWORD: bool = true;
+
+    /// Whether a context always authenticates with the credentials it is given. SSPI binds a
+    /// context to its credential handle; GSSAPI's SPNEGO may fall back to the default cache,
+    /// so the initiator checks whom the handshake authenticated.
+    const USES_GIVEN_CREDENTIAL: bool = false;
+
+    /// The same credentials made usable for `mech`, or `None` when they already are.
+    fn credential_for_mech(cred: &Self::Cred, mech: Mech) -> Result<Option<Self::Cred>>;
 
     /// Stores (delegated) initiator credentials into the credential cache `ccache`.
     fn store_credential(cred: &Self::Cred, ccache: &str) -> Result<()>;

@@ -52,13 +52,13 @@ impl Backend for Gssapi {
         lib().map(|_| ())
     }
 
-    fn initiator_credential(credential: &Credential, _mech: Mech) -> Result<Option<Cred>> {
+    fn initiator_credential(credential: &Credential, mech: Mech) -> Result<Option<Cred>> {
         let lib = lib()?;
         match credential {
             Credential::Default => Ok(None),
             Credential::Principal(principal) => {
                 let name = import(lib, principal, ffi::OID_NT_USER_NAME)?;
-                Cred::acquire(lib, Some(&name), ffi::GSS_C_INITIATE)
+                Cred::acquire(lib, Some(&name), ffi::GSS_C_INITIATE, Some(mech_oid(mech)))
                     .map(Some)
                     .map_err(|f| failure(f, Side::Initiator))
             }
@@ -67,7 +67,8 @@ impl Backend for Gssapi {
                 password,
             } => {
                 let name = import(lib, principal, ffi::OID_NT_USER_NAME)?;
-                let Some(result) = Cred::acquire_with_password(lib, &name, password.expose())
+                let Some(result) =
+                    Cred::acquire_with_password(lib, &name, password.expose(), mech_oid(mech))
                 else {
                     return Err(Error::new(
                         ErrorKind::Unsupported,
@@ -87,7 +88,7 @@ impl Backend for Gssapi {
         };
         let lib = lib()?;
         let name = import(lib, service, ffi::OID_NT_HOSTBASED_SERVICE)?;
-        Cred::acquire(lib, Some(&name), ffi::GSS_C_ACCEPT)
+        Cred::acquire(lib, Some(&name), ffi::GSS_C_ACCEPT, None)
             .map(Some)
             .map_err(|f| failure(f, Side::Acceptor))
     }
@@ -104,6 +105,35 @@ impl Backend for Gssapi {
         let lib = lib()?;
         let name = Cred::principal(lib, cred).map_err(|f| failure(f, Side::Initiator))?;
         name.display().map_err(|f| failure(f, Side::Either))
+    }
+
+    fn credential_for_mech(cred: &Cred, mech: Mech) -> Result<Option<Cred>> {
+        // Delegated credentials hold the Kerberos mechanism only, and MIT's SPNEGO does not
+        // use a credential without a SPNEGO element (it falls back to the default cache).
+        // Re-acquire them for SPNEGO through a private in-memory cache.
+        if mech == Mech::Kerberos {
+            return Ok(None);
+        }
+        let lib = lib()?;
+        let ccache = format!(
+            "MEMORY:winkerberos-{:016x}",
+            crate::private_file::random_u64()
+        );
+        Self::store_credential(cred, &ccache)?;
+        let name = std::ffi::CString::new(ccache).map_err(|_| {
+            Error::new(
+                ErrorKind::Failure,
+                "gss_acquire_cred_from",
+                "bad cache name",
+            )
+        })?;
+        match Cred::acquire_from_ccache(lib, &name, mech_oid(mech)) {
+            Some(result) => result.map(Some).map_err(|f| failure(f, Side::Initiator)),
+            None => Err(unsupported(
+                "gss_acquire_cred_from",
+                "use delegated credentials with SPNEGO",
+            )),
+        }
     }
 
     fn store_credential(cred: &Cred, ccache: &str) -> Result<()> {
@@ -322,6 +352,7 @@ impl SecurityContext for Context {
         Ok(Names {
             initiator: Some(display(&info.source)?),
             acceptor: Some(display(&info.target)?),
+            initiator_account: None,
         })
     }
 
@@ -450,7 +481,11 @@ fn failure(f: Failure, side: Side) -> Error {
                 | ErrorKind::Replay
                 | ErrorKind::Expired
         );
-    let message = if f.minor_text.is_empty() {
+    // MIT reports some failures with a minor code whose text is "Success": no information.
+    let minor_informative = !f.minor_text.is_empty() && f.minor_text != "Success";
+    let message = if !minor_informative && routine_error == routine::FAILURE {
+        "the GSSAPI library failed without giving a reason".to_owned()
+    } else if !minor_informative {
         f.major_text.clone()
     } else if minor_says_it {
         f.minor_text.clone()
@@ -507,6 +542,9 @@ fn hint(kind: ErrorKind, minor: u32, side: Side) -> Option<&'static str> {
              (Kerberos or SPNEGO)"
         }
         (ErrorKind::DefectiveToken, _) => "pass the peer's token unchanged",
+        (ErrorKind::Failure, Side::Acceptor) => {
+            "the client's token may be truncated or altered: pass it complete and unchanged"
+        }
         (ErrorKind::BadSignature, _) => {
             "the message was altered, or was not wrapped by this context's peer"
         }

@@ -76,6 +76,7 @@ function_table! {
         gss_wrap_iov_length: gss_wrap_iov_fn,
         gss_unwrap_iov: gss_unwrap_iov_fn,
         gss_store_cred_into: gss_store_cred_into_fn,
+        gss_acquire_cred_from: gss_acquire_cred_from_fn,
     }
 }
 

@@ -260,17 +260,20 @@ impl Cred {
         lib: &'static Library,
         name: Option<&Name>,
         usage: gss_cred_usage_t,
+        mech: Option<&'static [u8]>,
     ) -> Result<Self, Failure> {
         let mut cred = Self::empty(lib);
+        let mut mechs = MechSet::new(mech);
         let mut minor = 0;
-        // SAFETY: the name handle (or null for the default) is valid for the call; `cred`
-        // takes ownership of the output handle; we ask for no mechanism set or lifetime.
+        // SAFETY: the name handle (or null for the default) and the mechanism set (or null
+        // for all) are valid for the call; `cred` takes ownership of the output handle; we
+        // ask for no actual mechanisms or lifetime.
         let major = unsafe {
             (lib.fns.gss_acquire_cred)(
                 &mut minor,
                 name.map_or(ptr::null_mut(), |n| n.raw),
                 GSS_C_INDEFINITE,
-                ptr::null_mut(),
+                mechs.as_ptr(),
                 usage,
                 &mut cred.raw,
                 ptr::null_mut(),
@@ -287,20 +290,23 @@ impl Cred {
         lib: &'static Library,
         name: &Name,
         password: &[u8],
+        mech: &'static [u8],
     ) -> Option<Result<Self, Failure>> {
         let acquire = lib.fns.gss_acquire_cred_with_password?;
         let mut cred = Self::empty(lib);
         let mut secret = input_buffer(password);
+        let mut mechs = MechSet::new(Some(mech));
         let mut minor = 0;
         // SAFETY: `secret` borrows the caller's password for the call and the library copies
-        // what it keeps; `cred` takes ownership of the output handle.
+        // what it keeps; the mechanism set is valid for the call; `cred` takes ownership of
+        // the output handle.
         let major = unsafe {
             acquire(
                 &mut minor,
                 name.raw,
                 &mut secret,
                 GSS_C_INDEFINITE,
-                ptr::null_mut(),
+                mechs.as_ptr(),
                 GSS_C_INITIATE,
                 &mut cred.raw,
                 ptr::null_mut(),
@@ -309,6 +315,46 @@ impl Cred {
         };
         Some(
             lib.check("gss_acquire_cred_with_password", major, minor)
+                .map(|_| cred),
+        )
+    }
+
+    /// Initiator credentials for one mechanism from the credential cache `ccache`
+    /// (`gss_acquire_cred_from`). Returns `None` when the library lacks that function.
+    pub(crate) fn acquire_from_ccache(
+        lib: &'static Library,
+        ccache: &CStr,
+        mech: &'static [u8],
+    ) -> Option<Result<Self, Failure>> {
+        let acquire = lib.fns.gss_acquire_cred_from?;
+        let mut cred = Self::empty(lib);
+        let mut mechs = MechSet::new(Some(mech));
+        let mut element = gss_key_value_element_desc {
+            key: c"ccache".as_ptr(),
+            value: ccache.as_ptr(),
+        };
+        let store = gss_key_value_set_desc {
+            count: 1,
+            elements: &mut element,
+        };
+        let mut minor = 0;
+        // SAFETY: the mechanism set, the store and its C strings outlive the call, which only
+        // reads them; `cred` takes ownership of the output handle.
+        let major = unsafe {
+            acquire(
+                &mut minor,
+                ptr::null_mut(),
+                GSS_C_INDEFINITE,
+                mechs.as_ptr(),
+                GSS_C_INITIATE,
+                &store,
+                &mut cred.raw,
+                ptr::null_mut(),
+                ptr::null_mut(),
+            )
+        };
+        Some(
+            lib.check("gss_acquire_cred_from", major, minor)
                 .map(|_| cred),
         )
     }
@@ -380,6 +426,36 @@ impl Drop for Cred {
             // SAFETY: the handle is owned by us and released once.
             unsafe { (self.lib.fns.gss_release_cred)(&mut minor, &mut self.raw) };
         }
+    }
+}
+
+/// A set of at most one mechanism, laid out for the library; null for "all mechanisms".
+struct MechSet {
+    oid: gss_OID_desc,
+    set: gss_OID_set_desc,
+    empty: bool,
+}
+
+impl MechSet {
+    fn new(mech: Option<&'static [u8]>) -> Self {
+        let oid_desc = oid(mech.unwrap_or_default());
+        Self {
+            oid: oid_desc,
+            set: gss_OID_set_desc {
+                count: 1,
+                elements: ptr::null_mut(),
+            },
+            empty: mech.is_none(),
+        }
+    }
+
+    /// The set, or null; valid while `self` is neither moved nor dropped.
+    fn as_ptr(&mut self) -> gss_OID_set {
+        if self.empty {
+            return ptr::null_mut();
+        }
+        self.set.elements = &mut self.oid;
+        &mut self.set
     }
 }
 

@@ -313,3 +313,14 @@ pub(crate) type gss_store_cred_into_fn = unsafe extern "C" fn(
     elements_stored: *mut gss_OID_set,
     cred_usage_stored: *mut gss_cred_usage_t,
 ) -> OM_uint32;
+pub(crate) type gss_acquire_cred_from_fn = unsafe extern "C" fn(
+    minor: *mut OM_uint32,
+    desired_name: gss_name_t,
+    time_req: OM_uint32,
+    desired_mechs: gss_OID_set,
+    cred_usage: gss_cred_usage_t,
+    cred_store: *const gss_key_value_set_desc,
+    output_cred: *mut gss_cred_id_t,
+    actual_mechs: *mut gss_OID_set,
+    time_rec: *mut OM_uint32,
+) -> OM_uint32;

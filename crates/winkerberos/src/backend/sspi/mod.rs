@@ -1,0 +1,752 @@
+//! The Windows backend: SSPI (secur32), with the `Kerberos` and `Negotiate` packages.
+//!
+//! How the crate's contract maps onto SSPI:
+//!
+//! * [`Mech::Kerberos`] uses the `Kerberos` package (raw RFC 4121 tokens, interoperable with
+//!   the krb5 mechanism of MIT and Heimdal), [`Mech::Spnego`] the `Negotiate` package. An
+//!   acceptor always uses `Negotiate`, which takes both kinds of token (as winkerberos did).
+//! * Default credentials are the logon session's; explicit ones go to
+//!   `AcquireCredentialsHandleW` as `SEC_WINNT_AUTH_IDENTITY_W`, the user split from the realm
+//!   at the last `@` (winkerberos' `user`/`domain` form). SSPI contacts the KDC only at the
+//!   first step, so a wrong password surfaces there.
+//! * Flags keep their RFC 2744 values in the API and are mapped to `ISC_REQ_*` on the way in
+//!   and from `ISC_RET_*`/`ASC_RET_*` on the way out. Output tokens go into buffers we
+//!   allocate with the package's `cbMaxToken` (`ISC_REQ_ALLOCATE_MEMORY` is not used: Wine
+//!   8 cannot honour it, and sizing by `cbMaxToken` is the documented alternative).
+//! * `wrap` is `EncryptMessage` over `[TOKEN | DATA | PADDING]`, sent as their concatenation
+//!   (the RFC 4121 token a GSSAPI peer unwraps); `unwrap` is `DecryptMessage` over
+//!   `[STREAM | DATA]`. The detached-header forms use the same buffers without
+//!   concatenating them.
+//! * Names come from `SECPKG_ATTR_NATIVE_NAMES` (`user@REALM`); the `SECPKG_ATTR_NAMES` form
+//!   (`DOMAIN\user`), which winkerberos reported, is kept as the account name.
+
+#[allow(unsafe_code)]
+mod ffi;
+
+use std::sync::OnceLock;
+
+use windows_sys::Win32::Foundation as status;
+use windows_sys::Win32::Security::Authentication::Identity as sspi;
+
+use super::{Backend, Names, RawStep, SecurityContext};
+use crate::channel_bindings::ChannelBindings;
+use crate::context::{IovWrapped, Mech, Unwrapped};
+use crate::cred::{Credential, Secret};
+use crate::error::{Error, ErrorKind, Result, Status};
+use crate::flags::Flags;
+use crate::name::TargetName;
+
+use ffi::{Bindings, ContextHandle, CredHandle, Failure, Identity, SecretWide, Wide};
+
+/// The SSPI backend.
+pub(crate) struct Sspi;
+
+/// An SSPI security package.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Package {
+    Kerberos,
+    Negotiate,
+}
+
+impl Package {
+    fn for_mech(mech: Mech) -> Self {
+        match mech {
+            Mech::Kerberos => Self::Kerberos,
+            Mech::Spnego => Self::Negotiate,
+        }
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            Self::Kerberos => "Kerberos",
+            Self::Negotiate => "Negotiate",
+        }
+    }
+
+    fn wide(self) -> Wide {
+        Wide::from_static(self.name())
+    }
+
+    /// The package's `cbMaxToken`, asked once per process.
+    fn max_token(self) -> Result<u32> {
+        static KERBEROS: OnceLock<u32> = OnceLock::new();
+        static NEGOTIATE: OnceLock<u32> = OnceLock::new();
+        let cell = match self {
+            Self::Kerberos => &KERBEROS,
+            Self::Negotiate => &NEGOTIATE,
+        };
+        if let Some(max) = cell.get() {
+            return Ok(*max);
+        }
+        let max = ffi::max_token(&self.wide()).map_err(|f| {
+            failure(f, Side::Either).hint(format!(
+                "the {} security package is not available on this system",
+                self.name()
+            ))
+        })?;
+        Ok(*cell.get_or_init(|| max))
+    }
+}
+
+/// Which side a call acts for, to give the right advice.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Side {
+    Initiator,
+    Acceptor,
+    Either,
+}
+
+/// The flags SSPI can request, with their `ISC_REQ_*` bits.
+const ISC_REQUEST: [(Flags, u32); 6] = [
+    (Flags::DELEG, sspi::ISC_REQ_DELEGATE),
+    (Flags::MUTUAL, sspi::ISC_REQ_MUTUAL_AUTH),
+    (Flags::REPLAY, sspi::ISC_REQ_REPLAY_DETECT),
+    (Flags::SEQUENCE, sspi::ISC_REQ_SEQUENCE_DETECT),
+    (Flags::CONF, sspi::ISC_REQ_CONFIDENTIALITY),
+    (Flags::INTEG, sspi::ISC_REQ_INTEGRITY),
+];
+
+/// `ISC_RET_*` bits of an initiator's context attributes.
+const ISC_RETURNED: [(Flags, u32); 6] = [
+    (Flags::DELEG, sspi::ISC_RET_DELEGATE),
+    (Flags::MUTUAL, sspi::ISC_RET_MUTUAL_AUTH),
+    (Flags::REPLAY, sspi::ISC_RET_REPLAY_DETECT),
+    (Flags::SEQUENCE, sspi::ISC_RET_SEQUENCE_DETECT),
+    (Flags::CONF, sspi::ISC_RET_CONFIDENTIALITY),
+    (Flags::INTEG, sspi::ISC_RET_INTEGRITY),
+];
+
+/// `ASC_RET_*` bits of an acceptor's context attributes.
+const ASC_RETURNED: [(Flags, u32); 6] = [
+    (Flags::DELEG, sspi::ASC_RET_DELEGATE),
+    (Flags::MUTUAL, sspi::ASC_RET_MUTUAL_AUTH),
+    (Flags::REPLAY, sspi::ASC_RET_REPLAY_DETECT),
+    (Flags::SEQUENCE, sspi::ASC_RET_SEQUENCE_DETECT),
+    (Flags::CONF, sspi::ASC_RET_CONFIDENTIALITY),
+    (Flags::INTEG, sspi::ASC_RET_INTEGRITY),
+];
+
+/// The `ISC_REQ_*` bits for `flags`. Anonymity has no SSPI equivalent and is refused;
+/// `PROT_READY`, `TRANS` and `CHANNEL_BOUND` only ever describe a context and are ignored.
+fn isc_request(flags: Flags) -> Result<u32> {
+    if flags.contains(Flags::ANON) {
+        return Err(Error::new(
+            ErrorKind::Unsupported,
+            "InitializeSecurityContextW",
+            "SSPI has no anonymous Kerberos authentication (GSS_C_ANON_FLAG)",
+        )
+        .hint("leave out the ANON flag on Windows"));
+    }
+    Ok(ISC_REQUEST
+        .iter()
+        .filter(|(flag, _)| flags.contains(*flag))
+        .fold(0, |bits, (_, isc)| bits | isc))
+}
+
+/// The RFC 2744 flags of SSPI context attributes, by `table`.
+fn returned_flags(attrs: u32, table: &[(Flags, u32)]) -> Flags {
+    table
+        .iter()
+        .filter(|(_, bit)| attrs & bit != 0)
+        .fold(Flags::NONE, |flags, (flag, _)| flags | *flag)
+}
+
+fn wide(text: &str, what: &'static str, op: &'static str) -> Result<Wide> {
+    Wide::new(text).ok_or_else(|| {
+        Error::new(
+            ErrorKind::InvalidArgument,
+            op,
+            format!("the {what} contains a NUL character"),
+        )
+    })
+}
+
+/// The explicit credentials for `principal` (`user@REALM`, or a bare `user`) and `password`:
+/// the user and the realm split at the last `@`, as winkerberos passed `user` and `domain`.
+fn identity(principal: &str, password: &Secret) -> Result<Identity> {
+    const OP: &str = "AcquireCredentialsHandleW";
+    let invalid = |message: &str| Error::new(ErrorKind::InvalidArgument, OP, message.to_owned());
+    let password = std::str::from_utf8(password.expose()).map_err(|_| {
+        invalid("the password is not valid UTF-8").hint("pass the password as str, or UTF-8 bytes")
+    })?;
+    let (user, domain) = match principal.rsplit_once('@') {
+        Some((user, realm)) if !user.is_empty() && !realm.is_empty() => (user, Some(realm)),
+        _ => (principal, None),
+    };
+    let convert = |text: &str, what: &str| {
+        SecretWide::new(text).ok_or_else(|| {
+            invalid(&format!(
+                "the {what} contains a NUL character or is too long"
+            ))
+        })
+    };
+    Ok(Identity {
+        user: convert(user, "user name")?,
+        domain: domain.map(|d| convert(d, "realm")).transpose()?,
+        password: convert(password, "password")?,
+    })
+}
+
+impl Backend for Sspi {
+    type Cred = CredHandle;
+    type Target = Wide;
+    type Context = Context;
+
+    const ACQUIRE_CHECKS_PASSWORD: bool = false;
+    const USES_GIVEN_CREDENTIAL: bool = true;
+
+    fn ensure_available() -> Result<()> {
+        // secur32 is part of every Windows; what can be missing is the Kerberos package.
+        Package::Kerberos.max_token().map(drop).map_err(|e| {
+            Error::new(
+                ErrorKind::LibraryUnavailable,
+                e.operation(),
+                e.message().to_owned(),
+            )
+            .hint("this system has no Kerberos security package")
+        })
+    }
+
+    fn initiator_credential(credential: &Credential, mech: Mech) -> Result<Option<CredHandle>> {
+        let package = Package::for_mech(mech).wide();
+        let usage = ffi::SECPKG_CRED_OUTBOUND;
+        let acquired = match credential {
+            Credential::Default => return Ok(None),
+            Credential::Principal(principal) => {
+                let principal = wide(principal, "principal", "AcquireCredentialsHandleW")?;
+                CredHandle::acquire(Some(&principal), &package, usage, None)
+            }
+            Credential::Password {
+                principal,
+                password,
+            } => {
+                let mut id = identity(principal, password)?;
+                CredHandle::acquire(None, &package, usage, Some(&mut id))
+            }
+        };
+        acquired.map(Some).map_err(|f| {
+            failure(f, Side::Initiator).or_hint("check the user name and the realm's spelling")
+        })
+    }
+
+    fn acceptor_credential(service: Option<&str>) -> Result<Option<CredHandle>> {
+        let principal = service
+            .map(|s| {
+                wide(
+                    &TargetName::parse(s).spn(),
+                    "service name",
+                    "AcquireCredentialsHandleW",
+                )
+            })
+            .transpose()?;
+        CredHandle::acquire(
+            principal.as_ref(),
+            &Package::Negotiate.wide(),
+            ffi::SECPKG_CRED_INBOUND,
+            None,
+        )
+        .map(Some)
+        .map_err(|f| failure(f, Side::Acceptor))
+    }
+
+    fn import_target(target: &TargetName) -> Result<Wide> {
+        wide(&target.spn(), "service name", "import target name")
+    }
+
+    fn credential_name(cred: Option<&CredHandle>) -> Result<String> {
+        let default;
+        let cred = match cred {
+            Some(cred) => cred,
+            None => {
+                default = default_credential(Package::Kerberos, ffi::SECPKG_CRED_OUTBOUND)?;
+                &default
+            }
+        };
+        cred.user_name().map_err(|f| failure(f, Side::Initiator))
+    }
+
+    fn new_context() -> Context {
+        Context::default()
+    }
+
+    fn credential_for_mech(_cred: &CredHandle, _mech: Mech) -> Result<Option<CredHandle>> {
+        // A credentials handle belongs to one package, and SSPI delegates no credentials to
+        // a service (see `take_delegated`), so there is nothing to convert.
+        Ok(None)
+    }
+
+    fn store_credential(_cred: &CredHandle, _ccache: &str) -> Result<()> {
+        Err(Error::new(
+            ErrorKind::Unsupported,
+            "store credentials",
+            "SSPI cannot export credentials into a credential cache",
+        )
+        .hint("on Windows, act as the client with its security context instead"))
+    }
+
+    fn change_password(_principal: &str, _old: &Secret, _new: &Secret) -> Result<()> {
+        Err(Error::new(
+            ErrorKind::Unsupported,
+            "change password",
+            "changing a password is not implemented with SSPI",
+        )
+        .hint("change it with the system's tools (Ctrl+Alt+Del, 'net user') or kpasswd"))
+    }
+}
+
+fn default_credential(package: Package, usage: u32) -> Result<CredHandle> {
+    let side = if usage == ffi::SECPKG_CRED_INBOUND {
+        Side::Acceptor
+    } else {
+        Side::Initiator
+    };
+    CredHandle::acquire(None, &package.wide(), usage, None).map_err(|f| failure(f, side))
+}
+
+/// An SSPI security context.
+///
+/// Field order is drop order: the context handle goes before the credentials it was made
+/// with.
+#[derive(Debug, Default)]
+pub(crate) struct Context {
+    handle: ContextHandle,
+    /// Default credentials acquired by the first step, when the caller gave none.
+    own_cred: Option<CredHandle>,
+    side: Option<Side>,
+    granted: Flags,
+    sizes: Option<ffi::Sizes>,
+}
+
+impl Context {
+    /// The caller's credentials, else default ones acquired now (once).
+    fn credential<'a>(
+        own: &'a mut Option<CredHandle>,
+        given: Option<&'a CredHandle>,
+        package: Package,
+        usage: u32,
+    ) -> Result<&'a CredHandle> {
+        if let Some(cred) = given {
+            return Ok(cred);
+        }
+        let cred = match own.take() {
+            Some(cred) => cred,
+            None => default_credential(package, usage)?,
+        };
+        Ok(own.insert(cred))
+    }
+
+    fn sizes(&mut self) -> Result<ffi::Sizes> {
+        if let Some(sizes) = self.sizes {
+            return Ok(sizes);
+        }
+        let sizes = self.handle.sizes().map_err(|f| failure(f, Side::Either))?;
+        self.sizes = Some(sizes);
+        Ok(sizes)
+    }
+
+    /// `EncryptMessage` of `message`, integrity only unless `encrypt`.
+    fn seal(&mut self, message: &[u8], encrypt: bool) -> Result<ffi::Sealed> {
+        if encrypt && self.side == Some(Side::Initiator) && !self.granted.contains(Flags::CONF) {
+            return Err(not_confidential());
+        }
+        let sizes = self.sizes()?;
+        let qop = if encrypt {
+            0
+        } else {
+            sspi::SECQOP_WRAP_NO_ENCRYPT
+        };
+        self.handle
+            .encrypt(qop, message, sizes)
+            .map_err(|f| match f.code {
+                status::SEC_E_UNSUPPORTED_FUNCTION | status::SEC_E_QOP_NOT_SUPPORTED if encrypt => {
+                    failure(f, Side::Either)
+                        .hint("request confidentiality (GSS_C_CONF_FLAG) when creating the context")
+                }
+                _ => failure(f, Side::Either),
+            })
+    }
+}
+
+fn bindings_block(
+    bindings: Option<&ChannelBindings>,
+    op: &'static str,
+) -> Result<Option<Bindings>> {
+    bindings
+        .map(|b| {
+            b.to_sec_channel_bindings()
+                .and_then(|block| Bindings::new(&block))
+                .ok_or_else(|| {
+                    Error::new(
+                        ErrorKind::InvalidArgument,
+                        op,
+                        "the channel bindings are too long for SSPI (4 GiB)",
+                    )
+                })
+        })
+        .transpose()
+}
+
+fn unwrapped((data, qop): (Vec<u8>, u32)) -> Unwrapped {
+    Unwrapped {
+        data,
+        confidential: qop != sspi::SECQOP_WRAP_NO_ENCRYPT,
+    }
+}
+
+impl SecurityContext for Context {
+    type Cred = CredHandle;
+    type Target = Wide;
+
+    fn initiate(
+        &mut self,
+        cred: Option<&CredHandle>,
+        target: &Wide,
+        mech: Mech,
+        flags: Flags,
+        bindings: Option<&ChannelBindings>,
+        input: &[u8],
+    ) -> Result<RawStep> {
+        const OP: &str = "InitializeSecurityContextW";
+        let request = isc_request(flags)?;
+        let package = Package::for_mech(mech);
+        let max_token = package.max_token()?;
+        let mut bindings = bindings_block(bindings, OP)?;
+        let cred = Self::credential(&mut self.own_cred, cred, package, ffi::SECPKG_CRED_OUTBOUND)?;
+        let leg = self
+            .handle
+            .initialize(cred, target, request, bindings.as_mut(), input, max_token)
+            .map_err(|f| failure(f, Side::Initiator))?;
+        self.side = Some(Side::Initiator);
+        self.granted = returned_flags(leg.attrs, &ISC_RETURNED);
+        Ok(RawStep {
+            token: leg.token,
+            complete: leg.complete,
+            flags: self.granted,
+        })
+    }
+
+    fn accept(
+        &mut self,
+        cred: Option<&CredHandle>,
+        bindings: Option<&ChannelBindings>,
+        input: &[u8],
+    ) -> Result<RawStep> {
+        const OP: &str = "AcceptSecurityContext";
+        let package = Package::Negotiate;
+        let max_token = package.max_token()?;
+        let mut block = bindings_block(bindings, OP)?;
+        let cred = Self::credential(&mut self.own_cred, cred, package, ffi::SECPKG_CRED_INBOUND)?;
+        // No ASC_REQ_* flags, as winkerberos: the initiator chooses, and the attributes
+        // returned say what was agreed.
+        let leg = self
+            .handle
+            .accept(cred, 0, block.as_mut(), input, max_token)
+            .map_err(|f| failure(f, Side::Acceptor))?;
+        self.side = Some(Side::Acceptor);
+        let mut flags = returned_flags(leg.attrs, &ASC_RETURNED);
+        // The package checked the initiator's bindings against ours (a mismatch fails with
+        // SEC_E_BAD_BINDINGS); it reports no separate "bound" attribute.
+        if leg.complete && bindings.is_some() {
+            flags |= Flags::CHANNEL_BOUND;
+        }
+        self.granted = flags;
+        Ok(RawStep {
+            token: leg.token,
+            complete: leg.complete,
+            flags,
+        })
+    }
+
+    fn wrap(&mut self, message: &[u8], encrypt: bool) -> Result<Vec<u8>> {
+        let sealed = self.seal(message, encrypt)?;
+        let mut token =
+            Vec::with_capacity(sealed.token.len() + sealed.data.len() + sealed.padding.len());
+        token.extend_from_slice(&sealed.token);
+        token.extend_from_slice(&sealed.data);
+        token.extend_from_slice(&sealed.padding);
+        Ok(token)
+    }
+
+    fn unwrap(&mut self, token: &[u8]) -> Result<Unwrapped> {
+        self.handle
+            .decrypt_stream(token)
+            .map(unwrapped)
+            .map_err(|f| failure(f, Side::Either))
+    }
+
+    fn wrap_iov(&mut self, message: &[u8], encrypt: bool) -> Result<IovWrapped> {
+        let sealed = self.seal(message, encrypt)?;
+        Ok(IovWrapped {
+            header: sealed.token,
+            data: sealed.data,
+            padding: sealed.padding,
+        })
+    }
+
+    fn unwrap_iov(&mut self, header: &[u8], data: &[u8]) -> Result<Unwrapped> {
+        self.handle
+            .decrypt_detached(header, data)
+            .map(unwrapped)
+            .map_err(|f| failure(f, Side::Either))
+    }
+
+    fn names(&self) -> Result<Names> {
+        if !self.handle.is_live() {
+            return Ok(Names::default());
+        }
+        let account = self.handle.account_name().ok().flatten();
+        match self.handle.native_names() {
+            Ok((initiator, acceptor)) => Ok(Names {
+                initiator,
+                acceptor,
+                initiator_account: account,
+            }),
+            // Packages without native names (NTLM under Negotiate) still name the client.
+            Err(_) if account.is_some() => Ok(Names {
+                initiator: account.clone(),
+                acceptor: None,
+                initiator_account: account,
+            }),
+            Err(f) => Err(failure(f, Side::Either)),
+        }
+    }
+
+    fn take_delegated(&mut self) -> Option<CredHandle> {
+        // SSPI gives a service delegated credentials only by impersonating the client.
+        None
+    }
+}
+
+fn not_confidential() -> Error {
+    Error::new(
+        ErrorKind::Unsupported,
+        "EncryptMessage",
+        "encryption was requested but this context only provides integrity",
+    )
+    .hint("request confidentiality (GSS_C_CONF_FLAG) when creating the context")
+}
+
+/// The kind of failure an SSPI status stands for.
+fn kind_of(code: i32) -> ErrorKind {
+    use ErrorKind as K;
+    match code {
+        status::SEC_E_NO_CREDENTIALS
+        | status::SEC_E_UNKNOWN_CREDENTIALS
+        | status::SEC_E_NOT_OWNER
+        | status::SEC_E_NO_KERB_KEY
+        | status::SEC_E_WRONG_CREDENTIAL_HANDLE => K::NoCredentials,
+        status::SEC_E_LOGON_DENIED | status::SEC_E_MUTUAL_AUTH_FAILED => K::AuthenticationFailed,
+        status::SEC_E_TARGET_UNKNOWN | status::SEC_E_WRONG_PRINCIPAL => K::UnknownPrincipal,
+        status::SEC_E_NO_AUTHENTICATING_AUTHORITY | status::SEC_E_KDC_UNABLE_TO_REFER => {
+            K::KdcUnreachable
+        }
+        status::SEC_E_INVALID_TOKEN
+        | status::SEC_E_INCOMPLETE_MESSAGE
+        | status::SEC_E_ILLEGAL_MESSAGE
+        | status::SEC_E_DECRYPT_FAILURE
+        | status::SEC_E_OUT_OF_SEQUENCE => K::DefectiveToken,
+        status::SEC_E_MESSAGE_ALTERED => K::BadSignature,
+        status::SEC_E_BAD_BINDINGS => K::BadBindings,
+        status::SEC_E_CONTEXT_EXPIRED | status::SEC_I_CONTEXT_EXPIRED => K::Expired,
+        status::SEC_E_SECPKG_NOT_FOUND
+        | status::SEC_E_DOWNGRADE_DETECTED
+        | status::SEC_E_POLICY_NLTM_ONLY => K::BadMechanism,
+        status::SEC_E_UNSUPPORTED_FUNCTION | status::SEC_E_QOP_NOT_SUPPORTED => K::Unsupported,
+        status::SEC_E_INVALID_HANDLE | status::SEC_E_NO_CONTEXT => K::NotEstablished,
+        _ => K::Failure,
+    }
+}
+
+/// The symbolic name of the statuses we map, for messages when the system has no text.
+fn status_name(code: i32) -> Option<&'static str> {
+    Some(match code {
+        status::SEC_E_NO_CREDENTIALS => "SEC_E_NO_CREDENTIALS",
+        status::SEC_E_UNKNOWN_CREDENTIALS => "SEC_E_UNKNOWN_CREDENTIALS",
+        status::SEC_E_LOGON_DENIED => "SEC_E_LOGON_DENIED",
+        status::SEC_E_TARGET_UNKNOWN => "SEC_E_TARGET_UNKNOWN",
+        status::SEC_E_WRONG_PRINCIPAL => "SEC_E_WRONG_PRINCIPAL",
+        status::SEC_E_NO_AUTHENTICATING_AUTHORITY => "SEC_E_NO_AUTHENTICATING_AUTHORITY",
+        status::SEC_E_INVALID_TOKEN => "SEC_E_INVALID_TOKEN",
+        status::SEC_E_INCOMPLETE_MESSAGE => "SEC_E_INCOMPLETE_MESSAGE",
+        status::SEC_E_MESSAGE_ALTERED => "SEC_E_MESSAGE_ALTERED",
+        status::SEC_E_OUT_OF_SEQUENCE => "SEC_E_OUT_OF_SEQUENCE",
+        status::SEC_E_BAD_BINDINGS => "SEC_E_BAD_BINDINGS",
+        status::SEC_E_CONTEXT_EXPIRED => "SEC_E_CONTEXT_EXPIRED",
+        status::SEC_E_SECPKG_NOT_FOUND => "SEC_E_SECPKG_NOT_FOUND",
+        status::SEC_E_UNSUPPORTED_FUNCTION => "SEC_E_UNSUPPORTED_FUNCTION",
+        status::SEC_E_QOP_NOT_SUPPORTED => "SEC_E_QOP_NOT_SUPPORTED",
+        status::SEC_E_INTERNAL_ERROR => "SEC_E_INTERNAL_ERROR",
+        status::SEC_E_INVALID_HANDLE => "SEC_E_INVALID_HANDLE",
+        status::SEC_E_BUFFER_TOO_SMALL => "SEC_E_BUFFER_TOO_SMALL",
+        status::SEC_E_INSUFFICIENT_MEMORY => "SEC_E_INSUFFICIENT_MEMORY",
+        status::SEC_E_TIME_SKEW => "SEC_E_TIME_SKEW",
+        status::SEC_E_DECRYPT_FAILURE => "SEC_E_DECRYPT_FAILURE",
+        status::SEC_E_ILLEGAL_MESSAGE => "SEC_E_ILLEGAL_MESSAGE",
+        status::SEC_E_MUTUAL_AUTH_FAILED => "SEC_E_MUTUAL_AUTH_FAILED",
+        status::SEC_E_INVALID_PARAMETER => "SEC_E_INVALID_PARAMETER",
+        _ => return None,
+    })
+}
+
+/// Turns an SSPI failure into an [`Error`] with a kind, the system's text and a hint.
+fn failure(f: Failure, side: Side) -> Error {
+    let kind = kind_of(f.code);
+    let code = format!("{:#010x}", f.code.cast_unsigned());
+    let label = status_name(f.code).map_or(code.clone(), |name| format!("{name}, {code}"));
+    let message = if f.text.is_empty() {
+        format!("SSPI status {label}")
+    } else {
+        let text = f.text.trim_end_matches('.');
+        format!("{text} ({label})")
+    };
+    let text = if f.text.is_empty() {
+        message.clone()
+    } else {
+        f.text
+    };
+    let error = Error::with_status(kind, f.call, Status::Sspi { code: f.code, text }, message);
+    match hint(kind, f.code, side) {
+        Some(hint) => error.hint(hint),
+        None => error,
+    }
+}
+
+fn hint(kind: ErrorKind, code: i32, side: Side) -> Option<&'static str> {
+    Some(match (kind, side) {
+        _ if code == status::SEC_E_TIME_SKEW => {
+            "the clocks of this machine and the KDC differ too much; synchronise them"
+        }
+        (ErrorKind::NoCredentials, Side::Acceptor) => {
+            "the service account must have a key for this service name (setspn) and the right to \
+             accept it"
+        }
+        (ErrorKind::NoCredentials, _) => {
+            "log on with a domain account (klist shows the tickets), or authenticate as a user \
+             with principal='user@REALM:password'"
+        }
+        (ErrorKind::AuthenticationFailed, _) => {
+            "check the user name, realm and password (passwords are case-sensitive)"
+        }
+        (ErrorKind::UnknownPrincipal, _) => {
+            "check the service name: 'service@host' becomes the SPN 'service/host', which the KDC \
+             must know (setspn -Q service/host)"
+        }
+        (ErrorKind::KdcUnreachable, _) => {
+            "check that a domain controller (KDC) for the realm is reachable"
+        }
+        (ErrorKind::BadBindings, _) => "both sides must use the same channel bindings",
+        (ErrorKind::Expired, _) => "renew the credentials and start a new context",
+        (ErrorKind::DefectiveToken, Side::Acceptor) => {
+            "pass the client's token unchanged; the client must use Kerberos or SPNEGO"
+        }
+        (ErrorKind::DefectiveToken, _) => {
+            "pass the peer's token unchanged, and unwrap each message once, in order"
+        }
+        (ErrorKind::BadSignature, _) => {
+            "the message was altered, or was not wrapped by this context's peer"
+        }
+        _ => return None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn flags_map_to_isc_requests() {
+        let all = Flags::DELEG
+            | Flags::MUTUAL
+            | Flags::REPLAY
+            | Flags::SEQUENCE
+            | Flags::CONF
+            | Flags::INTEG;
+        assert_eq!(isc_request(all).ok(), Some(0x1_001f));
+        assert_eq!(
+            isc_request(Flags::INTEG).ok(),
+            Some(sspi::ISC_REQ_INTEGRITY)
+        );
+        // Flags that only describe a context are ignored, anonymity is refused.
+        assert_eq!(
+            isc_request(Flags::MUTUAL | Flags::PROT_READY | Flags::TRANS).ok(),
+            Some(2)
+        );
+        let err = isc_request(Flags::ANON).expect_err("no anonymous SSPI");
+        assert_eq!(err.kind(), ErrorKind::Unsupported);
+    }
+
+    #[test]
+    fn returned_attributes_map_back_to_rfc_flags() {
+        // What Wine's Kerberos package returned for MUTUAL|REPLAY|CONF|INTEG.
+        assert_eq!(
+            returned_flags(0x0001_0016, &ISC_RETURNED),
+            Flags::MUTUAL | Flags::REPLAY | Flags::CONF | Flags::INTEG
+        );
+        assert_eq!(
+            returned_flags(0x0002_0016, &ASC_RETURNED),
+            Flags::MUTUAL | Flags::REPLAY | Flags::CONF | Flags::INTEG
+        );
+        // ISC_RET_INTEGRITY is not ASC_RET_INTEGRITY.
+        assert_eq!(returned_flags(0x0001_0000, &ASC_RETURNED), Flags::NONE);
+        assert_eq!(returned_flags(0x100, &ISC_RETURNED), Flags::NONE);
+    }
+
+    #[test]
+    fn identity_splits_user_and_realm_at_the_last_at() {
+        fn parts(principal: &str) -> (usize, Option<usize>) {
+            let id = identity(principal, &Secret::from("pw")).expect("valid");
+            (
+                id.user.units_len(),
+                id.domain.as_ref().map(SecretWide::units_len),
+            )
+        }
+        assert_eq!(parts("alice@EXAMPLE.COM"), (5, Some(11)));
+        assert_eq!(parts("alice@corp@EXAMPLE.COM"), (10, Some(11)));
+        assert_eq!(parts("alice"), (5, None));
+        assert_eq!(parts("alice@"), (6, None));
+        let bad = identity("alice", &Secret::new(vec![0xff]))
+            .err()
+            .map(|e| e.kind());
+        assert_eq!(bad, Some(ErrorKind::InvalidArgument));
+        let nul = identity("alice", &Secret::from("a\0b"))
+            .err()
+            .map(|e| e.kind());
+        assert_eq!(nul, Some(ErrorKind::InvalidArgument));
+    }
+
+    #[test]
+    fn statuses_map_to_kinds() {
+        assert_eq!(
+            kind_of(status::SEC_E_LOGON_DENIED),
+            ErrorKind::AuthenticationFailed
+        );
+        assert_eq!(
+            kind_of(status::SEC_E_TARGET_UNKNOWN),
+            ErrorKind::UnknownPrincipal
+        );
+        assert_eq!(
+            kind_of(status::SEC_E_NO_CREDENTIALS),
+            ErrorKind::NoCredentials
+        );
+        assert_eq!(
+            kind_of(status::SEC_E_MESSAGE_ALTERED),
+            ErrorKind::BadSignature
+        );
+        assert_eq!(kind_of(status::SEC_E_BAD_BINDINGS), ErrorKind::BadBindings);
+        assert_eq!(kind_of(status::SEC_E_INTERNAL_ERROR), ErrorKind::Failure);
+        let e = failure(
+            Failure {
+                call: "InitializeSecurityContextW",
+                code: status::SEC_E_LOGON_DENIED,
+                text: "The logon attempt failed".into(),
+            },
+            Side::Initiator,
+        );
+        assert_eq!(
+            e.message(),
+            "The logon attempt failed (SEC_E_LOGON_DENIED, 0x8009030c)"
+        );
+        assert_eq!(e.sspi_code(), Some(status::SEC_E_LOGON_DENIED));
+        assert!(e.hint_text().is_some());
+    }
+}
