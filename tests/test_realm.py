@@ -72,7 +72,7 @@ def test_environment_points_at_realm(realm: Realm) -> None:
     assert realm.spn == "HTTP/localhost@WKTEST.LOCAL"
     assert realm.service == "HTTP@localhost"
     assert realm.carol_password == "p@ss:w%rd/ü+ 1"
-    assert realm.kadmin_port is None  # the session realm runs no kadmind
+    assert realm.kadmin_port is not None  # the session realm runs kadmind for changePassword
 
 
 def test_parse_env_lines_splits_on_first_equals() -> None:
