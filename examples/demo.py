@@ -7,17 +7,28 @@ KRB5CCNAME and KRB5_KTNAME at it. Three scenes:
    legs, mutual authentication, the names each side sees, and wrap/unwrap both ways.
 2. pymongo's SASL GSSAPI sequence for another user, with ``principal="user@REALM:password"``
    percent-encoded as pymongo sends it, and an empty ticket cache.
-3. What a mistake looks like: an unknown service, and a wrong password.
+3. A real HTTP exchange on 127.0.0.1: examples/negotiate_server.py protects a page with
+   ``WWW-Authenticate: Negotiate``; our client, then curl, authenticate to it.
+4. What a mistake looks like: an unknown service, and a wrong password.
 """
 
 from __future__ import annotations
 
 import base64
+import http.client
 import os
+import shutil
+import subprocess
 import sys
+import threading
+from pathlib import Path
 from urllib.parse import quote
+from wsgiref.simple_server import WSGIRequestHandler, make_server
 
 import winkerberos as kerberos
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from negotiate_server import make_app
 
 
 def show(label: str, value: object) -> None:
@@ -101,8 +112,56 @@ def sasl_exchange(service: str, username: str, password: str) -> None:
     kerberos.authGSSClientClean(client)
 
 
+class QuietHandler(WSGIRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+def http_negotiate(service: str) -> None:
+    print("\n3. HTTP Negotiate over 127.0.0.1 (examples/negotiate_server.py)")
+    server = make_server("127.0.0.1", 0, make_app(service), handler_class=QuietHandler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    port = server.server_port
+    try:
+        conn = http.client.HTTPConnection("localhost", port, timeout=30)
+        conn.request("GET", "/")
+        response = conn.getresponse()
+        response.read()
+        show(
+            "GET / ->",
+            f"{response.status} WWW-Authenticate: {response.getheader('WWW-Authenticate')}",
+        )
+        _, client = kerberos.authGSSClientInit(
+            "HTTP@localhost", mech_oid=kerberos.GSS_MECH_OID_SPNEGO
+        )
+        kerberos.authGSSClientStep(client, "")
+        token = kerberos.authGSSClientResponse(client)
+        conn.request("GET", "/", headers={"Authorization": f"Negotiate {token}"})
+        response = conn.getresponse()
+        body = response.read().decode()
+        reply = (response.getheader("WWW-Authenticate") or "").removeprefix("Negotiate ")
+        show("GET / + Negotiate token ->", f"{response.status} {body.strip()!r}")
+        show("server's mutual-auth token", reply)
+        show("client verifies it ->", kerberos.authGSSClientStep(client, reply))
+        conn.close()
+        if shutil.which("curl"):
+            out = subprocess.run(
+                ["curl", "-s", "--negotiate", "-u", ":", f"http://localhost:{port}/"],
+                capture_output=True,
+                text=True,
+                timeout=30,
+                check=False,
+            )
+            show("curl --negotiate -u : ->", out.stdout.strip() or out.stderr.strip())
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
+
+
 def mistakes(username: str) -> None:
-    print("\n3. Mistakes get a clear exception")
+    print("\n4. Mistakes get a clear exception")
     try:
         _, client = kerberos.authGSSClientInit("HTTP@no-such-host")
         kerberos.authGSSClientStep(client, "")
@@ -120,6 +179,7 @@ def main() -> int:
     print(f"winkerberos {kerberos.__version__}; realm config {os.environ.get('KRB5_CONFIG')}")
     negotiate(service)
     pymongo_sasl(service, os.environ["WKTEST_CAROL"], os.environ["WKTEST_CAROL_PASS"])
+    http_negotiate(service)
     mistakes(os.environ["WKTEST_BOB"])
     print("\nDone: every step above went through the system's GSSAPI library.")
     return 0
