@@ -5,8 +5,9 @@
 #
 # Installs (idempotently, see scripts/setup.sh), then runs: cargo fmt --check, cargo clippy
 # -D warnings, the Rust unit and integration tests (the latter start their own throwaway
-# KDC on 127.0.0.1), ruff, the type-stub check (mypy.stubtest), and the pytest suite (which
-# starts its own KDC too). Stops at the first failing step and says which one failed.
+# KDC on 127.0.0.1), ruff, the type-stub check (mypy.stubtest), the abi3 wheel under every
+# CPython 3.10+ on the machine, and the pytest suite (which starts its own KDC too). Stops
+# at the first failing step and says which one failed.
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -30,5 +31,6 @@ step "ruff check" "$venv/bin/ruff" check python tests examples
 step "ruff format --check" "$venv/bin/ruff" format --check python tests examples
 step "mypy (package and stubs)" "$venv/bin/mypy" python/winkerberos
 step "stubtest" "$venv/bin/python" -m mypy.stubtest winkerberos._native winkerberos._errors
+step "abi3 wheel on every CPython 3.10+ here" bash scripts/abi3-check.sh
 step "pytest" "$venv/bin/python" -m pytest -q tests
 echo "==> all checks passed" >&2
