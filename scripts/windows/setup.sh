@@ -24,11 +24,11 @@
 # the prefix, cargo's home for the Windows build, the shim, logs.
 set -euo pipefail
 
-root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+root=$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/../.." && pwd)
 here=$root/scripts/windows
 state=${WINKERBEROS_WINE_ROOT:-$root/target/wine}
 venv=${WINKERBEROS_VENV:-$root/.venv}
-packages=(gcc-mingw-w64-x86-64 binutils-mingw-w64-x86-64 wine64 rustc-web cargo-web rust-web-src)
+packages=(gcc-mingw-w64-x86-64 binutils-mingw-w64-x86-64 wine64 rustc-web cargo-web rust-web-src python3-venv)
 
 log() { echo "windows/setup.sh: $*" >&2; }
 

@@ -19,8 +19,8 @@
 # anything failed. Logs: $WINKERBEROS_WINE_ROOT/logs (default target/wine/logs).
 set -uo pipefail
 
-root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-cd "$root"
+root=$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/../.." && pwd)
+cd "$root" || exit 1
 
 t0=$SECONDS
 note() { echo "windows/test.sh [+$((SECONDS - t0))s]: $*" >&2; }
@@ -119,7 +119,7 @@ ln -sf "$root/scripts/windows/cargo" "$shims/cargo"
 ln -sf /usr/bin/rustc "$shims/rustc"
 if run windows-wheel-build env PATH="$shims:$PATH" "$MATURIN" build --release --locked \
   --target x86_64-pc-windows-gnu --out "$wheels"; then
-  wheel=$(ls "$wheels"/*.whl 2>/dev/null | head -n 1)
+  wheel=$(find "$wheels" -name '*.whl' | head -n 1)
   echo "    $(basename "$wheel")"
   unpacked=$state/wheel-contents
   rm -rf "$unpacked"
@@ -135,8 +135,10 @@ if run windows-wheel-build env PATH="$shims:$PATH" "$MATURIN" build --release --
     exports=$(awk '/\[Ordinal\/Name Pointer\] Table/ {on=1; next} on && NF==0 {on=0} on {print $NF}' \
       "$logs/pyd-objdump.txt")
     imports=$(awk '/DLL Name:/ {print tolower($3)}' "$logs/pyd-objdump.txt" | sort -u)
-    echo "exports: $(echo $exports)"
-    echo "imports: $(echo $imports)"
+    # shellcheck disable=SC2086 # each list on one line
+    echo "exports:" $exports
+    # shellcheck disable=SC2086
+    echo "imports:" $imports
     grep -qx PyInit__native <<<"$exports" || { echo "PyInit__native is not exported"; bad=1; }
     for dll in $imports; do
       case $dll in

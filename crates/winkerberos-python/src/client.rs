@@ -62,7 +62,7 @@ impl ClientContext {
             s.initiator.set_channel_bindings(bindings);
             let step = s.initiator.step(token.as_deref().unwrap_or_default())?;
             if step.is_complete() {
-                s.username = Some(s.initiator.initiator_name()?);
+                s.username = Some(s.initiator.initiator_account_name()?);
             }
             Ok(match step {
                 Step::Continue(token) => Some(token),
@@ -276,7 +276,7 @@ pub(crate) fn client_step(
             }
             Step::Complete(token) => {
                 s.response = token;
-                s.username = Some(s.initiator.initiator_name()?);
+                s.username = Some(s.initiator.initiator_account_name()?);
                 Ok(AUTH_GSS_COMPLETE)
             }
         }

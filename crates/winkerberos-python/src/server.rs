@@ -64,7 +64,7 @@ impl ServerContext {
                 s.acceptor.set_channel_bindings(bindings);
                 let step = s.acceptor.step(&token)?;
                 if step.is_complete() {
-                    s.username = Some(s.acceptor.initiator_name()?);
+                    s.username = Some(s.acceptor.initiator_account_name()?);
                     if any_service {
                         s.target_name = Some(s.acceptor.target_name()?);
                     }
@@ -239,7 +239,7 @@ pub(crate) fn server_step(
             }
             Step::Complete(token) => {
                 s.response = token;
-                s.username = Some(s.acceptor.initiator_name()?);
+                s.username = Some(s.acceptor.initiator_account_name()?);
                 if any_service {
                     s.target_name = Some(s.acceptor.target_name()?);
                 }

@@ -114,6 +114,17 @@ impl DelegatedCredential {
         }
         stored.map(|()| path)
     }
+
+    /// Stores the credentials into a new file credential cache: not possible with SSPI,
+    /// which delegates credentials to a service only through impersonation.
+    #[cfg(not(unix))]
+    pub fn store_in_new_file(&self, _dir: &std::path::Path) -> Result<std::path::PathBuf> {
+        Err(Error::new(
+            ErrorKind::Unsupported,
+            "store credentials",
+            "SSPI cannot export credentials into a credential cache",
+        ))
+    }
 }
 
 impl fmt::Debug for DelegatedCredential {

@@ -53,7 +53,8 @@ pub fn keytab_principals(name: Option<&str>) -> Result<Vec<String>> {
     let name = name.map_or_else(default_keytab_name, str::to_owned);
     let path = match name.split_once(':') {
         Some(("FILE" | "WRFILE", path)) => path,
-        Some((kind, _)) if !kind.contains('/') => {
+        // A one-letter "type" is a Windows drive (C:\...), not a keytab type.
+        Some((kind, _)) if kind.len() > 1 && !kind.contains(['/', '\\']) => {
             return Err(Error::new(
                 ErrorKind::Unsupported,
                 OP,

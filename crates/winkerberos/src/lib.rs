@@ -32,8 +32,8 @@
 //!
 //! # Safety
 //!
-//! All `unsafe` code lives in the FFI module of each backend
-//! (`backend::gssapi::ffi`); every other module denies it. See `SAFETY.md`.
+//! All `unsafe` code lives in the FFI module of each backend (`backend::gssapi::ffi`,
+//! `backend::sspi::ffi`); every other module denies it. See `SAFETY.md`.
 
 #![deny(unsafe_code)]
 #![warn(missing_docs)]
