@@ -9,6 +9,7 @@ use pyo3::sync::MutexExt;
 use pyo3::types::PyBytes;
 use winkerberos::{Credential, Error, ErrorKind, Initiator, InitiatorOptions, Secret, Step, sasl};
 
+use crate::cache;
 use crate::convert::{
     b64encode, gss_flags, optional_text, secret, text, text_or_bytes, token_text, type_name,
 };
@@ -21,7 +22,7 @@ use crate::{AUTH_GSS_COMPLETE, AUTH_GSS_CONTINUE, decode_token};
 pub(crate) struct ClientState {
     pub(crate) initiator: Initiator,
     /// The last step's, wrap's or unwrap's output.
-    pub(crate) response: Option<Vec<u8>>,
+    pub(crate) response: Option<String>,
     /// Whether the last unwrapped message was encrypted.
     pub(crate) response_conf: i32,
     /// The client principal, once known.
@@ -234,7 +235,7 @@ pub(crate) fn client_init<'py>(
                 flags,
                 channel_bindings: None,
             };
-            Initiator::new(&target, options)
+            Initiator::with_target(&cache::target(&target)?, options)
         })
         .map_err(|err| to_pyerr(py, API, err))?;
     let state = ClientState {
@@ -267,15 +268,15 @@ pub(crate) fn client_step(
     let bindings = bindings(channel_bindings)?;
     with_state(state, "authGSSClientStep", move |s| {
         s.response = None;
-        let input = decode_token(&challenge, "server's challenge")?;
+        let input = decode_token(challenge, "server's challenge")?;
         s.initiator.set_channel_bindings(bindings);
         match s.initiator.step(&input)? {
             Step::Continue(token) => {
-                s.response = Some(token);
+                s.response = Some(b64encode(&token));
                 Ok(AUTH_GSS_CONTINUE)
             }
             Step::Complete(token) => {
-                s.response = token;
+                s.response = token.as_deref().map(b64encode);
                 s.username = Some(s.initiator.initiator_account_name()?);
                 Ok(AUTH_GSS_COMPLETE)
             }
@@ -287,7 +288,7 @@ pub(crate) fn client_step(
 #[pyfunction]
 #[pyo3(name = "authGSSClientResponse")]
 pub(crate) fn client_response(context: &Bound<'_, PyAny>) -> PyResult<Option<String>> {
-    read_state(context, |s| s.response.as_deref().map(b64encode))
+    read_state(context, |s| s.response.clone())
 }
 
 /// 1 if the last unwrapped message was encrypted, else 0.
@@ -328,9 +329,9 @@ pub(crate) fn client_unwrap(
     let challenge = token_text(challenge, "challenge")?;
     with_state(context, "authGSSClientUnwrap", move |s| {
         s.response = None;
-        let token = decode_token(&challenge, "message")?;
+        let token = decode_token(challenge, "message")?;
         let unwrapped = s.initiator.unwrap(&token)?;
-        s.response = Some(unwrapped.data);
+        s.response = Some(b64encode(&unwrapped.data));
         s.response_conf = i32::from(unwrapped.confidential);
         Ok(AUTH_GSS_COMPLETE)
     })
@@ -352,7 +353,7 @@ pub(crate) fn client_wrap(
     let user = optional_text(user, "user")?;
     with_state(context, "authGSSClientWrap", move |s| {
         s.response = None;
-        let data = decode_token(&data, "data")?;
+        let data = decode_token(data, "data")?;
         let message = match user {
             None => data,
             Some(user) => {
@@ -363,7 +364,7 @@ pub(crate) fn client_wrap(
                 sasl::reply_without_layer(&user)
             }
         };
-        s.response = Some(s.initiator.wrap(&message, protect != 0)?);
+        s.response = Some(b64encode(&s.initiator.wrap(&message, protect != 0)?));
         Ok(AUTH_GSS_COMPLETE)
     })
 }

@@ -122,12 +122,15 @@ pub(crate) fn type_name(value: &Bound<'_, PyAny>) -> String {
 }
 
 /// A base64 token argument: `str` (or ASCII bytes) holding standard base64.
-pub(crate) fn token_text(value: &Bound<'_, PyAny>, name: &str) -> PyResult<Vec<u8>> {
+///
+/// The text is borrowed, not copied: `str` and `bytes` are immutable, and the caller holds
+/// the object for as long as the borrow lives (also while the GIL is released).
+pub(crate) fn token_text<'a>(value: &'a Bound<'_, PyAny>, name: &str) -> PyResult<&'a [u8]> {
     if let Ok(s) = value.cast::<PyString>() {
-        return Ok(s.to_str()?.as_bytes().to_vec());
+        return Ok(s.to_str()?.as_bytes());
     }
     if let Ok(b) = value.cast::<PyBytes>() {
-        return Ok(b.as_bytes().to_vec());
+        return Ok(b.as_bytes());
     }
     Err(PyTypeError::new_err(format!(
         "{name} must be str, not {}",
@@ -139,24 +142,40 @@ const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwx
 
 /// Standard base64 with `=` padding and no line breaks, as all three originals produce.
 pub(crate) fn b64encode(data: &[u8]) -> String {
-    let mut out = String::with_capacity(data.len().div_ceil(3) * 4);
-    for chunk in data.chunks(3) {
-        let b = [
-            chunk[0],
-            chunk.get(1).copied().unwrap_or(0),
-            chunk.get(2).copied().unwrap_or(0),
-        ];
-        let n = u32::from(b[0]) << 16 | u32::from(b[1]) << 8 | u32::from(b[2]);
-        let symbols = chunk.len() + 1;
-        for i in 0..4 {
-            if i < symbols {
-                out.push(char::from(ALPHABET[(n >> (18 - 6 * i) & 63) as usize]));
-            } else {
-                out.push('=');
-            }
-        }
+    let mut out = Vec::with_capacity(data.len().div_ceil(3) * 4);
+    let mut chunks = data.chunks_exact(3);
+    for chunk in &mut chunks {
+        let n = u32::from(chunk[0]) << 16 | u32::from(chunk[1]) << 8 | u32::from(chunk[2]);
+        out.extend_from_slice(&[
+            ALPHABET[(n >> 18) as usize & 63],
+            ALPHABET[(n >> 12) as usize & 63],
+            ALPHABET[(n >> 6) as usize & 63],
+            ALPHABET[n as usize & 63],
+        ]);
     }
-    out
+    match *chunks.remainder() {
+        [a] => {
+            let n = u32::from(a) << 16;
+            out.extend_from_slice(&[
+                ALPHABET[(n >> 18) as usize & 63],
+                ALPHABET[(n >> 12) as usize & 63],
+                b'=',
+                b'=',
+            ]);
+        }
+        [a, b] => {
+            let n = u32::from(a) << 16 | u32::from(b) << 8;
+            out.extend_from_slice(&[
+                ALPHABET[(n >> 18) as usize & 63],
+                ALPHABET[(n >> 12) as usize & 63],
+                ALPHABET[(n >> 6) as usize & 63],
+                b'=',
+            ]);
+        }
+        _ => {}
+    }
+    // Every byte pushed is from the ASCII alphabet or '=', so this never fails.
+    String::from_utf8(out).unwrap_or_default()
 }
 
 /// Why a base64 text was rejected.
@@ -177,27 +196,56 @@ impl std::fmt::Display for Base64Error {
     }
 }
 
+const INVALID: u8 = 0xff;
+const SPACE: u8 = 0xfe;
+const PAD: u8 = 0xfd;
+
+/// Each byte's 6-bit value, or one of the markers above.
+const DECODE: [u8; 256] = {
+    let mut table = [INVALID; 256];
+    let mut i: u8 = 0;
+    while i < 64 {
+        table[ALPHABET[i as usize] as usize] = i;
+        i += 1;
+    }
+    table[b'=' as usize] = PAD;
+    table[b' ' as usize] = SPACE;
+    table[b'\t' as usize] = SPACE;
+    table[b'\r' as usize] = SPACE;
+    table[b'\n' as usize] = SPACE;
+    table
+};
+
 /// Decodes standard base64. ASCII whitespace (line breaks) is skipped and missing `=`
 /// padding is tolerated; anything else outside the alphabet is an error.
 pub(crate) fn b64decode(text: &[u8]) -> Result<Vec<u8>, Base64Error> {
-    let mut out = Vec::with_capacity(text.len() / 4 * 3);
+    let mut out = Vec::with_capacity(text.len() / 4 * 3 + 3);
+    // Fast path: whole groups of four alphabet characters.
+    let mut at = 0;
+    for group in text.chunks_exact(4) {
+        let [a, b, c, d] = [group[0], group[1], group[2], group[3]].map(|x| DECODE[usize::from(x)]);
+        if (a | b | c | d) >= 64 {
+            break;
+        }
+        let n = u32::from(a) << 18 | u32::from(b) << 12 | u32::from(c) << 6 | u32::from(d);
+        let [_, x, y, z] = n.to_be_bytes();
+        out.extend_from_slice(&[x, y, z]);
+        at += 4;
+    }
+    // The rest (padding, line breaks, or an error), one character at a time.
     let mut acc: u32 = 0;
     let mut bits = 0;
     let mut padding = 0;
-    let mut symbols = 0usize;
-    for (at, &c) in text.iter().enumerate() {
-        let value = match c {
-            b'A'..=b'Z' => c - b'A',
-            b'a'..=b'z' => c - b'a' + 26,
-            b'0'..=b'9' => c - b'0' + 52,
-            b'+' => 62,
-            b'/' => 63,
-            b'=' => {
+    let mut symbols = at;
+    for (offset, &c) in text.iter().enumerate().skip(at) {
+        let value = match DECODE[usize::from(c)] {
+            PAD => {
                 padding += 1;
                 continue;
             }
-            b' ' | b'\t' | b'\r' | b'\n' => continue,
-            _ => return Err(Base64Error::Character(at)),
+            SPACE => continue,
+            INVALID => return Err(Base64Error::Character(offset)),
+            value => value,
         };
         if padding > 0 {
             return Err(Base64Error::Length);
@@ -230,6 +278,21 @@ mod tests {
             assert_eq!(encoded.len() % 4, 0);
             assert_eq!(b64decode(encoded.as_bytes()).as_deref(), Ok(&data[..n]));
         }
+    }
+
+    #[test]
+    fn line_breaks_anywhere_and_errors_at_their_offset() {
+        let data: Vec<u8> = (0..=255).cycle().take(300).collect();
+        let encoded = b64encode(&data);
+        let wrapped: String = encoded
+            .as_bytes()
+            .chunks(76)
+            .map(|l| format!("{}\r\n", String::from_utf8_lossy(l)))
+            .collect();
+        assert_eq!(b64decode(wrapped.as_bytes()).as_deref(), Ok(&data[..]));
+        let mut bad = encoded.clone().into_bytes();
+        bad[101] = b'*';
+        assert_eq!(b64decode(&bad), Err(Base64Error::Character(101)));
     }
 
     #[test]

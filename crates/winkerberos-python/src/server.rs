@@ -7,8 +7,9 @@ use pyo3::prelude::*;
 use pyo3::pybacked::PyBackedBytes;
 use pyo3::sync::MutexExt;
 use pyo3::types::PyBytes;
-use winkerberos::{Acceptor, AcceptorOptions, DelegatedCredential, Error, ErrorKind, Step};
+use winkerberos::{Acceptor, DelegatedCredential, Error, ErrorKind, Step};
 
+use crate::cache;
 use crate::convert::{b64encode, text, token_text, type_name};
 use crate::errors::{krb_error, to_pyerr};
 use crate::types::bindings;
@@ -18,7 +19,7 @@ use crate::{AUTH_GSS_COMPLETE, AUTH_GSS_CONTINUE, decode_token};
 struct ServerState {
     acceptor: Acceptor,
     /// The last step's output token.
-    response: Option<Vec<u8>>,
+    response: Option<String>,
     /// The authenticated client principal.
     username: Option<String>,
     /// The service principal the client asked for (reported only for the `""` service).
@@ -187,12 +188,12 @@ pub(crate) fn server_init<'py>(
     let service = text(service, "service")?;
     // pykerberos' "DELEGATE" accepted with any key too (and reported no target name).
     let any_service = service.is_empty();
-    let options = AcceptorOptions {
-        service: (!any_service && service != "DELEGATE").then_some(service),
-        channel_bindings: None,
-    };
+    let service = (!any_service && service != "DELEGATE").then_some(service);
     let acceptor = py
-        .detach(move || Acceptor::new(options))
+        .detach(move || {
+            let credential = cache::service_credential(service.as_deref())?;
+            Ok(Acceptor::with_credential(&credential, None))
+        })
         .map_err(|err| to_pyerr(py, "authGSSServerInit", err))?;
     let state = ServerState {
         acceptor,
@@ -230,15 +231,15 @@ pub(crate) fn server_step(
     let bindings = bindings(channel_bindings)?;
     with_state(context, "authGSSServerStep", move |s, any_service| {
         s.response = None;
-        let input = decode_token(&challenge, "client's token")?;
+        let input = decode_token(challenge, "client's token")?;
         s.acceptor.set_channel_bindings(bindings);
         match s.acceptor.step(&input)? {
             Step::Continue(token) => {
-                s.response = Some(token);
+                s.response = Some(b64encode(&token));
                 Ok(AUTH_GSS_CONTINUE)
             }
             Step::Complete(token) => {
-                s.response = token;
+                s.response = token.as_deref().map(b64encode);
                 s.username = Some(s.acceptor.initiator_account_name()?);
                 if any_service {
                     s.target_name = Some(s.acceptor.target_name()?);
@@ -253,7 +254,7 @@ pub(crate) fn server_step(
 #[pyfunction]
 #[pyo3(name = "authGSSServerResponse")]
 pub(crate) fn server_response(context: &Bound<'_, PyAny>) -> PyResult<Option<String>> {
-    read_state(context, |s| s.response.as_deref().map(b64encode))
+    read_state(context, |s| s.response.clone())
 }
 
 /// The authenticated client principal ("user@REALM"), or None before completion.
@@ -297,8 +298,8 @@ pub(crate) fn server_wrap(
     let data = token_text(data, "data")?;
     with_state(context, "authGSSServerWrap", move |s, _| {
         s.response = None;
-        let message = decode_token(&data, "data")?;
-        s.response = Some(s.acceptor.wrap(&message, protect != 0)?);
+        let message = decode_token(data, "data")?;
+        s.response = Some(b64encode(&s.acceptor.wrap(&message, protect != 0)?));
         Ok(AUTH_GSS_COMPLETE)
     })
 }
@@ -315,9 +316,9 @@ pub(crate) fn server_unwrap(
     let challenge = token_text(challenge, "challenge")?;
     with_state(context, "authGSSServerUnwrap", move |s, _| {
         s.response = None;
-        let token = decode_token(&challenge, "message")?;
+        let token = decode_token(challenge, "message")?;
         let unwrapped = s.acceptor.unwrap(&token)?;
-        s.response = Some(unwrapped.data);
+        s.response = Some(b64encode(&unwrapped.data));
         s.response_conf = i32::from(unwrapped.confidential);
         Ok(AUTH_GSS_COMPLETE)
     })

@@ -7,7 +7,7 @@ use winkerberos::{Error, ErrorKind};
 
 use crate::AUTH_GSS_COMPLETE;
 use crate::client::with_state;
-use crate::convert::{bytes_like, token_text};
+use crate::convert::{b64encode, bytes_like, token_text};
 use crate::decode_token;
 
 /// Wraps the base64 `data` with a detached header (encrypted unless `protect` is 0) into
@@ -24,7 +24,7 @@ pub(crate) fn client_wrap_iov(
     let data = token_text(data, "data")?;
     with_state(context, "authGSSClientWrapIov", move |s| {
         s.response = None;
-        let message = decode_token(&data, "data")?;
+        let message = decode_token(data, "data")?;
         let wrapped = s.initiator.wrap_iov(&message, protect != 0)?;
         let header_len = u32::try_from(wrapped.header.len()).map_err(|_| too_large("header"))?;
         let mut out = Vec::with_capacity(
@@ -34,7 +34,7 @@ pub(crate) fn client_wrap_iov(
         out.extend_from_slice(&wrapped.header);
         out.extend_from_slice(&wrapped.data);
         out.extend_from_slice(&wrapped.padding);
-        s.response = Some(out);
+        s.response = Some(b64encode(&out));
         s.response_conf = i32::from(protect != 0);
         Ok((AUTH_GSS_COMPLETE, wrapped.padding.len()))
     })
@@ -51,10 +51,10 @@ pub(crate) fn client_unwrap_iov(
     let challenge = token_text(challenge, "challenge")?;
     with_state(context, "authGSSClientUnwrapIov", move |s| {
         s.response = None;
-        let message = decode_token(&challenge, "message")?;
+        let message = decode_token(challenge, "message")?;
         let (header, data) = split_framed(&message)?;
         let unwrapped = s.initiator.unwrap_iov(header, data)?;
-        s.response = Some(unwrapped.data);
+        s.response = Some(b64encode(&unwrapped.data));
         s.response_conf = i32::from(unwrapped.confidential);
         Ok(AUTH_GSS_COMPLETE)
     })

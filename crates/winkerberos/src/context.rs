@@ -3,7 +3,7 @@
 use std::fmt;
 use std::sync::Arc;
 
-use crate::backend::{Backend, Native, RawStep, SecurityContext};
+use crate::backend::{Backend, Native, Party, RawStep, SecurityContext};
 use crate::channel_bindings::ChannelBindings;
 use crate::cred::Credential;
 use crate::error::{Error, ErrorKind, Result};
@@ -162,6 +162,86 @@ impl Default for InitiatorOptions {
     }
 }
 
+/// An imported target service name, made once and used by any number of [`Initiator`]s.
+///
+/// Importing a name is cheap but not free; a client that authenticates to the same service
+/// again and again can keep one `Target`.
+#[derive(Clone)]
+pub struct Target {
+    name: Arc<NativeTarget>,
+    text: Arc<str>,
+}
+
+impl Target {
+    /// Imports `service` in any form winkerberos, pykerberos or kerberos accepted:
+    /// `HTTP@host`, `HTTP/host`, `HTTP/host@REALM`, `HTTP@host@REALM`.
+    pub fn new(service: &str) -> Result<Self> {
+        Native::ensure_available()?;
+        if service.contains('\0') {
+            return Err(Error::new(
+                ErrorKind::InvalidArgument,
+                "import target name",
+                "the service name contains a NUL character",
+            ));
+        }
+        let name = Native::import_target(&TargetName::parse(service))?;
+        Ok(Self {
+            name: Arc::new(name),
+            text: service.into(),
+        })
+    }
+
+    /// The service name as given.
+    pub fn as_str(&self) -> &str {
+        &self.text
+    }
+}
+
+impl fmt::Debug for Target {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("Target").field(&self.text).finish()
+    }
+}
+
+/// A service's acceptor credential (its key in the keytab), acquired once and used by any
+/// number of [`Acceptor`]s, on any threads.
+///
+/// Acquiring it reads the keytab; a service that accepts many clients can keep one. The
+/// keytab is still read at each handshake, so rotated keys are picked up.
+#[derive(Clone)]
+pub struct ServiceCredential {
+    cred: Option<Arc<NativeCred>>,
+}
+
+impl ServiceCredential {
+    /// The credential of the host-based `service` (`HTTP@host` or `HTTP`) from the keytab
+    /// (`KRB5_KTNAME` on Unix), or with `None` (or `""`), acceptance with any key in it.
+    pub fn acquire(service: Option<&str>) -> Result<Self> {
+        Native::ensure_available()?;
+        let service = service.filter(|s| !s.is_empty());
+        if service.is_some_and(|s| s.contains('\0')) {
+            return Err(Error::new(
+                ErrorKind::InvalidArgument,
+                "import service name",
+                "the service name contains a NUL character",
+            ));
+        }
+        Ok(Self {
+            cred: Native::acceptor_credential(service)?.map(Arc::new),
+        })
+    }
+}
+
+impl fmt::Debug for ServiceCredential {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(if self.cred.is_some() {
+            "ServiceCredential(service)"
+        } else {
+            "ServiceCredential(any)"
+        })
+    }
+}
+
 /// How an [`Acceptor`] accepts.
 #[derive(Clone, Debug, Default)]
 pub struct AcceptorOptions {
@@ -202,8 +282,7 @@ enum Phase {
 pub struct Initiator {
     context: NativeContext,
     credential: Option<Arc<NativeCred>>,
-    target: NativeTarget,
-    target_text: String,
+    target: Target,
     expected_initiator: Option<String>,
     mech: Mech,
     requested: Flags,
@@ -215,7 +294,7 @@ pub struct Initiator {
 impl fmt::Debug for Initiator {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Initiator")
-            .field("target", &self.target_text)
+            .field("target", &self.target.as_str())
             .field("mech", &self.mech)
             .field("requested", &self.requested)
             .field("complete", &self.is_complete())
@@ -232,15 +311,11 @@ impl Initiator {
     /// KDC now (SSPI defers that to the first step). Default credentials are acquired by the
     /// first [`step`](Self::step).
     pub fn new(target: &str, options: InitiatorOptions) -> Result<Self> {
-        Native::ensure_available()?;
-        if target.contains('\0') {
-            return Err(Error::new(
-                ErrorKind::InvalidArgument,
-                "import target name",
-                "the service name contains a NUL character",
-            ));
-        }
-        let target_name = TargetName::parse(target);
+        Self::with_target(&Target::new(target)?, options)
+    }
+
+    /// Prepares a handshake with an already imported [`Target`].
+    pub fn with_target(target: &Target, options: InitiatorOptions) -> Result<Self> {
         let credential = match options.delegated {
             Some(DelegatedCredential(cred)) => {
                 Some(Native::credential_for_mech(&cred, options.mech)?.map_or(cred, Arc::new))
@@ -257,8 +332,7 @@ impl Initiator {
         Ok(Self {
             context: Native::new_context(),
             credential,
-            target: Native::import_target(&target_name)?,
-            target_text: target.to_owned(),
+            target: target.clone(),
             expected_initiator,
             mech: options.mech,
             requested: options.flags,
@@ -282,7 +356,7 @@ impl Initiator {
         }
         let result = self.context.initiate(
             self.credential.as_deref(),
-            &self.target,
+            &self.target.name,
             self.mech,
             self.requested,
             self.bindings.as_ref(),
@@ -314,7 +388,7 @@ impl Initiator {
             .hint("the service may be an impostor or misconfigured; do not trust this session"));
         }
         if let Some(expected) = &self.expected_initiator {
-            let actual = self.context.names()?.initiator.unwrap_or_default();
+            let actual = self.context.name(Party::Initiator)?.unwrap_or_default();
             if &actual != expected {
                 return Err(Error::new(
                     ErrorKind::CredentialMismatch,
@@ -356,8 +430,7 @@ impl Initiator {
     pub fn initiator_name(&self) -> Result<String> {
         self.established("initiator name")?;
         self.context
-            .names()?
-            .initiator
+            .name(Party::Initiator)?
             .ok_or_else(|| missing_name("initiator name"))
     }
 
@@ -367,10 +440,8 @@ impl Initiator {
     /// [`initiator_name`](Self::initiator_name).
     pub fn initiator_account_name(&self) -> Result<String> {
         self.established("initiator name")?;
-        let names = self.context.names()?;
-        names
-            .initiator_account
-            .or(names.initiator)
+        self.context
+            .name(Party::InitiatorAccount)?
             .ok_or_else(|| missing_name("initiator name"))
     }
 
@@ -378,8 +449,7 @@ impl Initiator {
     pub fn target_name(&self) -> Result<String> {
         self.established("target name")?;
         self.context
-            .names()?
-            .acceptor
+            .name(Party::Acceptor)?
             .ok_or_else(|| missing_name("target name"))
     }
 
@@ -461,24 +531,24 @@ impl Acceptor {
     /// Prepares to accept a handshake, loading the service key from the keytab
     /// (`KRB5_KTNAME` on Unix) now.
     pub fn new(options: AcceptorOptions) -> Result<Self> {
-        Native::ensure_available()?;
-        let service = options.service.as_deref().filter(|s| !s.is_empty());
-        if service.is_some_and(|s| s.contains('\0')) {
-            return Err(Error::new(
-                ErrorKind::InvalidArgument,
-                "import service name",
-                "the service name contains a NUL character",
-            ));
-        }
-        let credential = Native::acceptor_credential(service)?.map(Arc::new);
-        Ok(Self {
+        let credential = ServiceCredential::acquire(options.service.as_deref())?;
+        Ok(Self::with_credential(&credential, options.channel_bindings))
+    }
+
+    /// Prepares to accept a handshake with an already acquired [`ServiceCredential`],
+    /// requiring `channel_bindings` of the initiator when given.
+    pub fn with_credential(
+        credential: &ServiceCredential,
+        channel_bindings: Option<ChannelBindings>,
+    ) -> Self {
+        Self {
             context: Native::new_context(),
-            credential,
-            bindings: options.channel_bindings,
+            credential: credential.cred.clone(),
+            bindings: channel_bindings,
             phase: Phase::NotStarted,
             granted: Flags::NONE,
             delegated: None,
-        })
+        }
     }
 
     /// Runs one leg of the handshake with the initiator's token.
@@ -552,8 +622,7 @@ impl Acceptor {
     pub fn initiator_name(&self) -> Result<String> {
         self.established("initiator name")?;
         self.context
-            .names()?
-            .initiator
+            .name(Party::Initiator)?
             .ok_or_else(|| missing_name("initiator name"))
     }
 
@@ -563,10 +632,8 @@ impl Acceptor {
     /// [`initiator_name`](Self::initiator_name).
     pub fn initiator_account_name(&self) -> Result<String> {
         self.established("initiator name")?;
-        let names = self.context.names()?;
-        names
-            .initiator_account
-            .or(names.initiator)
+        self.context
+            .name(Party::InitiatorAccount)?
             .ok_or_else(|| missing_name("initiator name"))
     }
 
@@ -574,8 +641,7 @@ impl Acceptor {
     pub fn target_name(&self) -> Result<String> {
         self.established("target name")?;
         self.context
-            .names()?
-            .acceptor
+            .name(Party::Acceptor)?
             .ok_or_else(|| missing_name("target name"))
     }
 

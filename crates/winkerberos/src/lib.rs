@@ -54,7 +54,7 @@ pub mod sasl;
 pub use channel_bindings::ChannelBindings;
 pub use context::{
     Acceptor, AcceptorOptions, DelegatedCredential, Initiator, InitiatorOptions, IovWrapped, Mech,
-    Step, Unwrapped,
+    ServiceCredential, Step, Target, Unwrapped,
 };
 pub use cred::{Credential, Secret};
 pub use error::{Error, ErrorKind, Result, Status};

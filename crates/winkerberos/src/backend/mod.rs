@@ -35,14 +35,17 @@ pub(crate) struct RawStep {
     pub(crate) flags: Flags,
 }
 
-/// The display names of a context's two parties, where known.
-#[derive(Debug, Default)]
-pub(crate) struct Names {
-    pub(crate) initiator: Option<String>,
-    pub(crate) acceptor: Option<String>,
-    /// The initiator as the system's account database names it, where that is another
-    /// form: SSPI's `SECPKG_ATTR_NAMES` (`DOMAIN\user`), which winkerberos reported.
-    pub(crate) initiator_account: Option<String>,
+/// Which name of a context to report.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Party {
+    /// The initiator's principal (`user@REALM`).
+    Initiator,
+    /// The initiator as the system's account database names it, where that is another form:
+    /// SSPI's `SECPKG_ATTR_NAMES` (`DOMAIN\user`), which winkerberos reported. Elsewhere the
+    /// same as `Initiator`.
+    InitiatorAccount,
+    /// The acceptor's principal (`service/host@REALM`).
+    Acceptor,
 }
 
 /// A native Kerberos implementation.
@@ -128,8 +131,8 @@ pub(crate) trait SecurityContext: Send {
     /// Unwraps a message whose header travels apart from its data.
     fn unwrap_iov(&mut self, header: &[u8], data: &[u8]) -> Result<Unwrapped>;
 
-    /// The names of both parties.
-    fn names(&self) -> Result<Names>;
+    /// The display name of one party, where known. Only that name is looked up.
+    fn name(&self, party: Party) -> Result<Option<String>>;
 
     /// Takes the credentials the initiator delegated, if any (acceptor only).
     fn take_delegated(&mut self) -> Option<Self::Cred>;

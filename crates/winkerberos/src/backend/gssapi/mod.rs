@@ -6,7 +6,7 @@ mod ffi;
 use ffi::krb5::Krb5Failure;
 use ffi::{Cred, Failure, Library, Name, routine};
 
-use super::{Backend, Names, RawStep, SecurityContext};
+use super::{Backend, Party, RawStep, SecurityContext};
 use crate::channel_bindings::ChannelBindings;
 use crate::context::{IovWrapped, Mech, Unwrapped};
 use crate::cred::{Credential, Secret};
@@ -343,17 +343,16 @@ impl SecurityContext for Context {
         })
     }
 
-    fn names(&self) -> Result<Names> {
+    fn name(&self, party: Party) -> Result<Option<String>> {
         let Some(ctx) = &self.raw else {
-            return Ok(Names::default());
+            return Ok(None);
         };
-        let info = ctx.inquire().map_err(|f| failure(f, Side::Either))?;
-        let display = |name: &Name| name.display().map_err(|f| failure(f, Side::Either));
-        Ok(Names {
-            initiator: Some(display(&info.source)?),
-            acceptor: Some(display(&info.target)?),
-            initiator_account: None,
-        })
+        let name = ctx
+            .inquire_name(party != Party::Acceptor)
+            .map_err(|f| failure(f, Side::Either))?;
+        name.display()
+            .map(Some)
+            .map_err(|f| failure(f, Side::Either))
     }
 
     fn take_delegated(&mut self) -> Option<Cred> {

@@ -28,7 +28,7 @@ use std::sync::OnceLock;
 use windows_sys::Win32::Foundation as status;
 use windows_sys::Win32::Security::Authentication::Identity as sspi;
 
-use super::{Backend, Names, RawStep, SecurityContext};
+use super::{Backend, Party, RawStep, SecurityContext};
 use crate::channel_bindings::ChannelBindings;
 use crate::context::{IovWrapped, Mech, Unwrapped};
 use crate::cred::{Credential, Secret};
@@ -490,24 +490,27 @@ impl SecurityContext for Context {
             .map_err(|f| failure(f, Side::Either))
     }
 
-    fn names(&self) -> Result<Names> {
+    fn name(&self, party: Party) -> Result<Option<String>> {
         if !self.handle.is_live() {
-            return Ok(Names::default());
+            return Ok(None);
         }
-        let account = self.handle.account_name().ok().flatten();
-        match self.handle.native_names() {
-            Ok((initiator, acceptor)) => Ok(Names {
-                initiator,
-                acceptor,
-                initiator_account: account,
-            }),
-            // Packages without native names (NTLM under Negotiate) still name the client.
-            Err(_) if account.is_some() => Ok(Names {
-                initiator: account.clone(),
-                acceptor: None,
-                initiator_account: account,
-            }),
-            Err(f) => Err(failure(f, Side::Either)),
+        // Packages without native names (NTLM under Negotiate) still name the client through
+        // SECPKG_ATTR_NAMES, and that account form is what winkerberos reported.
+        let account = || self.handle.account_name().ok().flatten();
+        match party {
+            Party::InitiatorAccount => match account() {
+                Some(name) => Ok(Some(name)),
+                None => self.name(Party::Initiator),
+            },
+            Party::Initiator | Party::Acceptor => match self.handle.native_names() {
+                Ok((initiator, acceptor)) => Ok(if party == Party::Initiator {
+                    initiator
+                } else {
+                    acceptor
+                }),
+                Err(_) if party == Party::Initiator && account().is_some() => Ok(account()),
+                Err(f) => Err(failure(f, Side::Either)),
+            },
         }
     }
 

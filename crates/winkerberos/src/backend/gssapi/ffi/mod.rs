@@ -493,12 +493,6 @@ pub(crate) struct Leg {
     pub(crate) delegated: Option<Cred>,
 }
 
-/// What `gss_inquire_context` reports.
-pub(crate) struct ContextInfo {
-    pub(crate) source: Name,
-    pub(crate) target: Name,
-}
-
 /// An unwrapped message and its protection.
 pub(crate) struct UnwrapOutput {
     pub(crate) data: OwnedBuffer,
@@ -646,19 +640,26 @@ impl Context {
         })
     }
 
-    /// The names of both parties.
-    pub(crate) fn inquire(&self) -> Result<ContextInfo, Failure> {
-        let mut source = Name::empty(self.lib);
-        let mut target = Name::empty(self.lib);
+    /// The name of the initiator (when `initiator`) or of the acceptor; only that one is
+    /// requested from the library.
+    pub(crate) fn inquire_name(&self, initiator: bool) -> Result<Name, Failure> {
+        let mut name = Name::empty(self.lib);
+        let out: *mut gss_name_t = &mut name.raw;
+        let (source, target) = if initiator {
+            (out, ptr::null_mut())
+        } else {
+            (ptr::null_mut(), out)
+        };
         let mut minor = 0;
-        // SAFETY: the context handle is valid (callers check it is established); the names
-        // are owned by `source` and `target`; other outputs are not requested.
+        // SAFETY: the context handle is valid (callers check it is established); the one
+        // name requested is written straight into `name`, its owner; other outputs are not
+        // requested.
         let major = unsafe {
             (self.lib.fns.gss_inquire_context)(
                 &mut minor,
                 self.raw,
-                &mut source.raw,
-                &mut target.raw,
+                source,
+                target,
                 ptr::null_mut(),
                 ptr::null_mut(),
                 ptr::null_mut(),
@@ -667,7 +668,7 @@ impl Context {
             )
         };
         self.lib.check("gss_inquire_context", major, minor)?;
-        Ok(ContextInfo { source, target })
+        Ok(name)
     }
 
     /// `gss_wrap`; returns the token and whether it is encrypted.
