@@ -29,8 +29,8 @@ step "install prerequisites" bash scripts/setup.sh
 step "cargo fmt --check" cargo fmt --all -- --check
 step "cargo clippy" cargo clippy --workspace --all-targets --locked -- -D warnings
 step "cargo test" cargo test --workspace --locked
-step "ruff check" "$venv/bin/ruff" check python tests examples
-step "ruff format --check" "$venv/bin/ruff" format --check python tests examples
+step "ruff check" "$venv/bin/ruff" check python tests examples bench
+step "ruff format --check" "$venv/bin/ruff" format --check python tests examples bench
 step "mypy (package and stubs)" "$venv/bin/mypy" python/winkerberos
 step "stubtest" "$venv/bin/python" -m mypy.stubtest winkerberos._native winkerberos._errors
 step "abi3 wheel on every CPython 3.10+ here" bash scripts/abi3-check.sh
