@@ -29,6 +29,17 @@ pub(crate) struct ClientState {
     username: Option<String>,
 }
 
+impl ClientState {
+    /// The client principal: looked up when first asked for once the handshake is complete
+    /// (or set earlier by authGSSClientInquireCred), then kept.
+    fn username(&mut self) -> Result<Option<String>, Error> {
+        if self.username.is_none() && self.initiator.is_complete() {
+            self.username = Some(self.initiator.initiator_account_name()?);
+        }
+        Ok(self.username.clone())
+    }
+}
+
 /// A client security context, as returned by authGSSClientInit.
 #[pyclass(frozen, module = "winkerberos", name = "GSSClientContext")]
 pub(crate) struct ClientContext {
@@ -62,9 +73,6 @@ impl ClientContext {
         let out = with_state(slf.as_any(), "GSSClientContext.step", move |s| {
             s.initiator.set_channel_bindings(bindings);
             let step = s.initiator.step(token.as_deref().unwrap_or_default())?;
-            if step.is_complete() {
-                s.username = Some(s.initiator.initiator_account_name()?);
-            }
             Ok(match step {
                 Step::Continue(token) => Some(token),
                 Step::Complete(token) => token,
@@ -85,12 +93,12 @@ impl ClientContext {
 
     /// The client principal once the handshake is complete, else None.
     #[getter]
-    fn user_name(&self, py: Python<'_>) -> Option<String> {
-        self.state
-            .lock_py_attached(py)
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .username
-            .clone()
+    fn user_name(slf: &Bound<'_, Self>) -> PyResult<Option<String>> {
+        with_state(
+            slf.as_any(),
+            "GSSClientContext.user_name",
+            ClientState::username,
+        )
     }
 
     /// Wraps `data` for the server (encrypted unless `encrypt` is False).
@@ -277,7 +285,6 @@ pub(crate) fn client_step(
             }
             Step::Complete(token) => {
                 s.response = token.as_deref().map(b64encode);
-                s.username = Some(s.initiator.initiator_account_name()?);
                 Ok(AUTH_GSS_COMPLETE)
             }
         }
@@ -302,7 +309,7 @@ pub(crate) fn client_response_conf(context: &Bound<'_, PyAny>) -> PyResult<i32> 
 #[pyfunction]
 #[pyo3(name = "authGSSClientUserName")]
 pub(crate) fn client_user_name(context: &Bound<'_, PyAny>) -> PyResult<Option<String>> {
-    read_state(context, |s| s.username.clone())
+    with_state(context, "authGSSClientUserName", ClientState::username)
 }
 
 /// Looks up the principal of the context's credentials (the default ones unless others were

@@ -30,6 +30,26 @@ struct ServerState {
     cache_name: Option<String>,
 }
 
+impl ServerState {
+    /// The authenticated client: looked up when first asked for once the handshake is
+    /// complete, then kept.
+    fn username(&mut self) -> Result<Option<String>, Error> {
+        if self.username.is_none() && self.acceptor.is_complete() {
+            self.username = Some(self.acceptor.initiator_account_name()?);
+        }
+        Ok(self.username.clone())
+    }
+
+    /// The service the client asked for, reported (as pykerberos did) only by a context
+    /// that accepts with any key in the keytab.
+    fn target_name(&mut self, any_service: bool) -> Result<Option<String>, Error> {
+        if any_service && self.target_name.is_none() && self.acceptor.is_complete() {
+            self.target_name = Some(self.acceptor.target_name()?);
+        }
+        Ok(self.target_name.clone())
+    }
+}
+
 /// A server security context, as returned by authGSSServerInit.
 #[pyclass(frozen, module = "winkerberos", name = "GSSServerContext")]
 pub(crate) struct ServerContext {
@@ -58,24 +78,14 @@ impl ServerContext {
         channel_bindings: Option<&Bound<'py, PyAny>>,
     ) -> PyResult<Option<Bound<'py, PyBytes>>> {
         let bindings = bindings(channel_bindings)?;
-        let out = with_state(
-            slf.as_any(),
-            "GSSServerContext.step",
-            move |s, any_service| {
-                s.acceptor.set_channel_bindings(bindings);
-                let step = s.acceptor.step(&token)?;
-                if step.is_complete() {
-                    s.username = Some(s.acceptor.initiator_account_name()?);
-                    if any_service {
-                        s.target_name = Some(s.acceptor.target_name()?);
-                    }
-                }
-                Ok(match step {
-                    Step::Continue(token) => Some(token),
-                    Step::Complete(token) => token,
-                })
-            },
-        )?;
+        let out = with_state(slf.as_any(), "GSSServerContext.step", move |s, _| {
+            s.acceptor.set_channel_bindings(bindings);
+            let step = s.acceptor.step(&token)?;
+            Ok(match step {
+                Step::Continue(token) => Some(token),
+                Step::Complete(token) => token,
+            })
+        })?;
         Ok(out.map(|token| PyBytes::new(slf.py(), &token)))
     }
 
@@ -91,12 +101,10 @@ impl ServerContext {
 
     /// The authenticated client principal, or None before completion.
     #[getter]
-    fn user_name(&self, py: Python<'_>) -> Option<String> {
-        self.state
-            .lock_py_attached(py)
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .username
-            .clone()
+    fn user_name(slf: &Bound<'_, Self>) -> PyResult<Option<String>> {
+        with_state(slf.as_any(), "GSSServerContext.user_name", |s, _| {
+            s.username()
+        })
     }
 
     /// Wraps `data` for the client (encrypted unless `encrypt` is False).
@@ -229,7 +237,7 @@ pub(crate) fn server_step(
         return Err(krb_error("No challenge parameter in request from client"));
     }
     let bindings = bindings(channel_bindings)?;
-    with_state(context, "authGSSServerStep", move |s, any_service| {
+    with_state(context, "authGSSServerStep", move |s, _| {
         s.response = None;
         let input = decode_token(challenge, "client's token")?;
         s.acceptor.set_channel_bindings(bindings);
@@ -240,10 +248,6 @@ pub(crate) fn server_step(
             }
             Step::Complete(token) => {
                 s.response = token.as_deref().map(b64encode);
-                s.username = Some(s.acceptor.initiator_account_name()?);
-                if any_service {
-                    s.target_name = Some(s.acceptor.target_name()?);
-                }
                 Ok(AUTH_GSS_COMPLETE)
             }
         }
@@ -261,7 +265,7 @@ pub(crate) fn server_response(context: &Bound<'_, PyAny>) -> PyResult<Option<Str
 #[pyfunction]
 #[pyo3(name = "authGSSServerUserName")]
 pub(crate) fn server_user_name(context: &Bound<'_, PyAny>) -> PyResult<Option<String>> {
-    read_state(context, |s| s.username.clone())
+    with_state(context, "authGSSServerUserName", |s, _| s.username())
 }
 
 /// For a context created with service "", the service principal the client authenticated
@@ -269,7 +273,7 @@ pub(crate) fn server_user_name(context: &Bound<'_, PyAny>) -> PyResult<Option<St
 #[pyfunction]
 #[pyo3(name = "authGSSServerTargetName")]
 pub(crate) fn server_target_name(context: &Bound<'_, PyAny>) -> PyResult<Option<String>> {
-    read_state(context, |s| s.target_name.clone())
+    with_state(context, "authGSSServerTargetName", ServerState::target_name)
 }
 
 /// Whether the client delegated its credentials.

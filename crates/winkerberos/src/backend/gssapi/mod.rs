@@ -209,6 +209,7 @@ impl Backend for Gssapi {
         Context {
             raw: ffi::library().ok().map(ffi::Context::new),
             delegated: None,
+            source: None,
         }
     }
 }
@@ -223,6 +224,9 @@ fn import(lib: &'static Library, text: &str, name_type: &'static [u8]) -> Result
 pub(crate) struct Context {
     raw: Option<ffi::Context>,
     delegated: Option<Cred>,
+    /// Acceptor only: the initiator's name as `gss_accept_sec_context` returned it, which
+    /// saves asking the library for it again.
+    source: Option<Name>,
 }
 
 impl Context {
@@ -278,6 +282,9 @@ impl SecurityContext for Context {
             .accept(cred, bindings, input)
             .map_err(|f| failure(f, Side::Acceptor))?;
         let delegated = out.delegated.take();
+        if let Some(source) = out.source.take() {
+            self.source = Some(source);
+        }
         let step = leg(out);
         self.delegated = delegated;
         Ok(step)
@@ -347,12 +354,20 @@ impl SecurityContext for Context {
         let Some(ctx) = &self.raw else {
             return Ok(None);
         };
-        let name = ctx
-            .inquire_name(party != Party::Acceptor)
-            .map_err(|f| failure(f, Side::Either))?;
-        name.display()
-            .map(Some)
-            .map_err(|f| failure(f, Side::Either))
+        let display = |name: &Name| {
+            name.display()
+                .map(Some)
+                .map_err(|f| failure(f, Side::Either))
+        };
+        match (&self.source, party) {
+            (Some(source), Party::Initiator | Party::InitiatorAccount) => display(source),
+            _ => {
+                let name = ctx
+                    .inquire_name(party != Party::Acceptor)
+                    .map_err(|f| failure(f, Side::Either))?;
+                display(&name)
+            }
+        }
     }
 
     fn take_delegated(&mut self) -> Option<Cred> {

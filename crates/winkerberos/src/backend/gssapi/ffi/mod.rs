@@ -491,6 +491,8 @@ pub(crate) struct Leg {
     pub(crate) flags: u32,
     /// Acceptor only: the credentials the initiator delegated.
     pub(crate) delegated: Option<Cred>,
+    /// Acceptor only: the initiator's name, once the library reports it.
+    pub(crate) source: Option<Name>,
 }
 
 /// An unwrapped message and its protection.
@@ -597,6 +599,7 @@ impl Context {
             complete: major & GSS_S_CONTINUE_NEEDED == 0,
             flags: ret_flags,
             delegated: None,
+            source: None,
         })
     }
 
@@ -612,9 +615,11 @@ impl Context {
         let mut input = input_buffer(input);
         let mut token = OwnedBuffer::new(lib);
         let mut delegated = Cred::empty(lib);
+        let mut source = Name::empty(lib);
         let mut ret_flags = 0;
         let mut minor = 0;
-        // SAFETY: as for `initiate`; `token` and `delegated` take ownership of their outputs.
+        // SAFETY: as for `initiate`; `token`, `source` and `delegated` take ownership of
+        // their outputs.
         let major = unsafe {
             (lib.fns.gss_accept_sec_context)(
                 &mut minor,
@@ -622,7 +627,7 @@ impl Context {
                 cred.map_or(ptr::null_mut(), |c| c.raw),
                 &mut input,
                 bindings_ptr(&mut bindings),
-                ptr::null_mut(),
+                &mut source.raw,
                 ptr::null_mut(),
                 token.as_mut_ptr(),
                 &mut ret_flags,
@@ -632,11 +637,13 @@ impl Context {
         };
         let major = lib.check("gss_accept_sec_context", major, minor)?;
         let delegated = (!delegated.raw.is_null()).then_some(delegated);
+        let source = (!source.raw.is_null()).then_some(source);
         Ok(Leg {
             token,
             complete: major & GSS_S_CONTINUE_NEEDED == 0,
             flags: ret_flags,
             delegated,
+            source,
         })
     }
 
