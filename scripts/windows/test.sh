@@ -7,9 +7,10 @@
 # Steps (installing what is missing first, with scripts/windows/setup.sh):
 #   1. build the peer example for Windows (SSPI) and natively (GSSAPI);
 #   2. run the crate's unit tests as a Windows program under Wine;
-#   3. start a realm (scripts/realm.sh) and run `peer check`: handshakes both ways with
-#      Kerberos and Negotiate, default and explicit credentials, error cases, channel
-#      bindings, names and wrap/unwrap (Wine<->native and Wine<->Wine);
+#   3. start a realm (scripts/realm.sh, with kadmind and kpasswd) and run `peer check`:
+#      handshakes both ways with Kerberos and Negotiate, default and explicit credentials,
+#      error cases, channel bindings, names, wrap/unwrap (Wine<->native and Wine<->Wine) and
+#      password changes (checked natively afterwards);
 #   4. build the abi3 wheel for Windows with maturin and check its .pyd: it must export
 #      PyInit__native and import nothing but python3.dll and system DLLs.
 #
@@ -85,7 +86,9 @@ fi
 if ((built)); then
   note "starting the test realm"
   mkdir -p "$realm_dir"
-  if realm_env=$(bash scripts/realm.sh start "$realm_dir" --watch $$ 2>"$logs/realm.log"); then
+  # --kadmind: the password-change checks need kpasswd.
+  if realm_env=$(bash scripts/realm.sh start "$realm_dir" --watch $$ --kadmind \
+    2>"$logs/realm.log"); then
     while IFS= read -r line; do
       [[ $line == *=* ]] && export "${line%%=*}=${line#*=}"
     done <<<"$realm_env"

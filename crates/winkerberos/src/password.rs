@@ -56,6 +56,9 @@ pub fn check_password(
 /// Changes `principal`'s password from `old` to `new` with the KDC's password service
 /// (kpasswd, RFC 3244). A new password the realm's policy refuses fails with
 /// [`ErrorKind::PasswordRejected`](crate::ErrorKind::PasswordRejected).
+///
+/// On Windows this is SSPI's `ChangeAccountPasswordW` with the Kerberos package, for
+/// `user@REALM` (the account and its domain).
 pub fn change_password(principal: &str, old: &Secret, new: &Secret) -> Result<()> {
     Native::change_password(principal, old, new)
 }

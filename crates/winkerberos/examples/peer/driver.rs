@@ -15,8 +15,8 @@ use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
 use std::time::{Duration, Instant};
 
 use winkerberos::{
-    Acceptor, AcceptorOptions, ChannelBindings, Credential, Flags, Initiator, InitiatorOptions,
-    Mech, Step,
+    Acceptor, AcceptorOptions, ChannelBindings, Credential, ErrorKind, Flags, Initiator,
+    InitiatorOptions, Mech, Secret, Step,
 };
 
 use crate::protocol::{Fault, credential_field, hex, mech_name, unhex};
@@ -51,6 +51,11 @@ struct Realm {
     realm: String,
     spn: String,
     service: String,
+    /// The principal whose password the checks may change, and its password.
+    dave: String,
+    dave_password: String,
+    /// Set when the realm runs kadmind with kpasswd (`realm.sh start --kadmind`).
+    kpasswd_port: Option<String>,
 }
 
 impl Realm {
@@ -62,6 +67,9 @@ impl Realm {
             realm: var("WKTEST_REALM")?,
             spn: var("WKTEST_SPN")?,
             service: var("WKTEST_SERVICE")?,
+            dave: var("WKTEST_DAVE")?,
+            dave_password: var("WKTEST_DAVE_PASS")?,
+            kpasswd_port: var("WKTEST_KPASSWD_PORT").ok(),
         })
     }
 }
@@ -152,8 +160,22 @@ impl Remote {
                     message: next(),
                 })
             }
-            _ => Err(Fault::protocol(format!("unexpected answer {line:.80}"))),
+            _ => Err(Fault::protocol(format!("unexpected answer {line:.200}"))),
         }
+    }
+}
+
+impl Remote {
+    /// Waits up to `limit` for the process to exit; its exit status, if it did.
+    fn wait_exit(&mut self, limit: Duration) -> Option<std::process::ExitStatus> {
+        let deadline = Instant::now() + limit;
+        while Instant::now() < deadline {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                return Some(status);
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        None
     }
 }
 
@@ -1166,6 +1188,193 @@ fn wine_to_wine_wrap_iov(h: &mut Harness) -> Checked {
     }
 }
 
+// ---------------------------------------------------------------------------------------
+// Password changes (ChangeAccountPasswordW), on the principal `dave` (policy `strict`:
+// at least 12 characters of 3 classes)
+// ---------------------------------------------------------------------------------------
+
+/// Shorter than the `strict` policy's 12 characters (of 4 classes, so length is the reason).
+const DAVE_SHORT_PASSWORD: &str = "Sh0rt-pw";
+/// What the successful change sets: 17 characters of 4 classes.
+const DAVE_NEW_PASSWORD: &str = "Changed-by-SSPI-5";
+const NOT_DAVES_PASSWORD: &str = "not-daves-password-9";
+
+/// What Wine 8 does when the peer calls ChangeAccountPasswordW: its loader, which bound the
+/// import that secur32.dll does not export to a stub, says on standard error
+const WINE_CHPW_STDERR: &str = "to unimplemented function secur32.dll.ChangeAccountPasswordW, \
+                                aborting";
+/// and the debugger it starts writes its crash report to the process's standard output,
+/// whose first line is where the peer's answer should be.
+const WINE_CHPW_ANSWER: &str =
+    "Unhandled exception: unimplemented function secur32.dll.ChangeAccountPasswordW called";
+const WINE_CHPW_REASON: &str = "Wine 8's secur32.dll does not export ChangeAccountPasswordW \
+     (sspicli.dll has it only as an unimplemented stub), so the loader binds the import to a \
+     stub that raises an exception: the call ends the process (\"Unhandled exception: \
+     unimplemented function secur32.dll.ChangeAccountPasswordW called\"); Windows changes the \
+     password through the Kerberos package";
+
+/// How a Windows `change_password` ended.
+enum Changed {
+    Done,
+    Refused(Fault),
+    /// The peer process did not answer but ended.
+    Died(Death),
+}
+
+/// A peer process that ended instead of answering.
+struct Death {
+    /// The line that came instead of the answer (empty if none).
+    answer: String,
+    stderr: String,
+    status: String,
+}
+
+impl Death {
+    /// Wine's symptom, exactly: the loader's message and the debugger's report.
+    fn is_wine_missing_change_password(&self) -> bool {
+        self.answer.starts_with(WINE_CHPW_ANSWER) && self.stderr.contains(WINE_CHPW_STDERR)
+    }
+}
+
+impl std::fmt::Display for Death {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "exit status {}; answer {:?}; stderr {:?}",
+            self.status,
+            self.answer.chars().take(160).collect::<String>(),
+            self.stderr.chars().take(400).collect::<String>()
+        )
+    }
+}
+
+/// `change_password(dave, old, new)` in a Windows peer process of its own (`profile`), since
+/// under Wine the call ends the process.
+fn wine_change_password(
+    h: &Harness,
+    profile: &'static str,
+    old: &str,
+    new: &str,
+) -> Result<Changed, String> {
+    if h.realm.kpasswd_port.is_none() {
+        return Err("the realm runs no kpasswd (scripts/realm.sh start DIR --kadmind)".into());
+    }
+    let mut remote = Remote::spawn(
+        h,
+        profile,
+        &[("KRB5CCNAME", format!("MEMORY:winkerberos-{profile}"))],
+    )?;
+    let line = format!(
+        "CHPW {} {} {}",
+        hex(h.realm.dave.as_bytes()),
+        hex(old.as_bytes()),
+        hex(new.as_bytes())
+    );
+    let f = match remote.call(&line) {
+        Ok(_) => return Ok(Changed::Done),
+        Err(f) => f,
+    };
+    for secret in [old, new] {
+        if f.message.contains(secret) || f.op.contains(secret) {
+            return Err(format!("the error shows a password: {f}"));
+        }
+    }
+    if f.kind != "Protocol" {
+        return Ok(Changed::Refused(f));
+    }
+    // No answer: a line that is none (`unexpected answer LINE`), or none at all.
+    let answer = match f.message.strip_prefix("unexpected answer ") {
+        Some(line) => line.to_owned(),
+        None if f.message == "the Windows peer exited" => String::new(),
+        None => return Err(fault(f)),
+    };
+    let status = remote
+        .wait_exit(Duration::from_secs(30))
+        .map_or_else(|| "none (still running)".to_owned(), |s| s.to_string());
+    let log = h.logs.join(format!("wine-{profile}.log"));
+    let stderr = std::fs::read_to_string(&log).map_err(|e| format!("{}: {e}", log.display()))?;
+    Ok(Changed::Died(Death {
+        answer,
+        stderr,
+        status,
+    }))
+}
+
+/// The Windows peer died in ChangeAccountPasswordW: a divergence only with Wine's symptom.
+fn wine_died(h: &Harness, death: &Death) -> Checked {
+    h.wine_only(
+        death.is_wine_missing_change_password(),
+        WINE_CHPW_REASON,
+        format!("the Windows peer died in change_password: {death}"),
+    )
+}
+
+/// Whether `password` is dave's password now, asked natively (GSSAPI): a ticket for the
+/// service, accepted with the keytab.
+fn dave_has_password(h: &Harness, password: &str) -> Result<bool, String> {
+    match winkerberos::check_password(
+        &h.realm.dave,
+        &Secret::from(password),
+        Some(&h.realm.service),
+    ) {
+        Ok(()) => Ok(true),
+        Err(e) if e.kind() == ErrorKind::AuthenticationFailed => Ok(false),
+        Err(e) => Err(format!("native check_password: {e}")),
+    }
+}
+
+/// A new password the realm's policy refuses (too short) fails with `PasswordRejected`.
+fn wine_change_password_too_short(h: &mut Harness) -> Checked {
+    let old = h.realm.dave_password.clone();
+    match wine_change_password(h, "chpw-short", &old, DAVE_SHORT_PASSWORD)? {
+        Changed::Done => Err("a password shorter than the policy's minimum was accepted".into()),
+        Changed::Refused(f) if f.kind == "PasswordRejected" => Ok(Outcome::Pass),
+        Changed::Refused(f) => Err(fault(f)),
+        Changed::Died(death) => wine_died(h, &death),
+    }
+}
+
+/// A wrong old password fails with `AuthenticationFailed`.
+fn wine_change_password_wrong_old(h: &mut Harness) -> Checked {
+    match wine_change_password(h, "chpw-wrong-old", NOT_DAVES_PASSWORD, DAVE_NEW_PASSWORD)? {
+        Changed::Done => Err("the password was changed with a wrong old password".into()),
+        Changed::Refused(f) if f.kind == "AuthenticationFailed" => Ok(Outcome::Pass),
+        Changed::Refused(f) => Err(fault(f)),
+        Changed::Died(death) => wine_died(h, &death),
+    }
+}
+
+/// A valid change: afterwards the new password works natively and the old one does not.
+fn wine_change_password_ok(h: &mut Harness) -> Checked {
+    let old = h.realm.dave_password.clone();
+    match wine_change_password(h, "chpw", &old, DAVE_NEW_PASSWORD)? {
+        Changed::Done => {
+            expect_eq(
+                "new password works natively",
+                dave_has_password(h, DAVE_NEW_PASSWORD)?,
+                true,
+            )?;
+            expect_eq(
+                "old password works natively",
+                dave_has_password(h, &old)?,
+                false,
+            )?;
+            Ok(Outcome::Pass)
+        }
+        Changed::Refused(f) => Err(fault(f)),
+        Changed::Died(death) => {
+            // Nothing may have changed: the old password still works, the new one does not.
+            if !dave_has_password(h, &old)? || dave_has_password(h, DAVE_NEW_PASSWORD)? {
+                return Err(format!(
+                    "the Windows peer died in change_password, and dave's password changed \
+                     natively ({death})"
+                ));
+            }
+            wine_died(h, &death)
+        }
+    }
+}
+
 /// The checks, in order.
 type Check = fn(&mut Harness) -> Checked;
 
@@ -1232,6 +1441,16 @@ const CHECKS: &[(&str, Check)] = &[
     ("wine-acceptor-wrap-to-native", wine_acceptor_wrap_to_native),
     ("wine-to-wine-wrap", wine_to_wine_wrap),
     ("wine-to-wine-wrap-iov", wine_to_wine_wrap_iov),
+    // Last, in this order: the successful change changes dave's password.
+    (
+        "wine-change-password-too-short",
+        wine_change_password_too_short,
+    ),
+    (
+        "wine-change-password-wrong-old",
+        wine_change_password_wrong_old,
+    ),
+    ("wine-change-password", wine_change_password_ok),
 ];
 
 type Args = (Option<PathBuf>, PathBuf, PathBuf, Option<String>);

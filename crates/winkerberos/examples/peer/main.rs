@@ -27,6 +27,7 @@
 //! UNWRAPIOV id header data                   -> OK conf message
 //! NAME id initiator|target|account|credential -> OK name
 //! DROP id                                    -> OK
+//! CHPW principal old new                     -> OK  (change_password; no context)
 //! ```
 //!
 //! Any command may answer `ERR kind code operation message...` instead, with the error's

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use winkerberos::{
     Acceptor, AcceptorOptions, ChannelBindings, Credential, Error, Flags, Initiator,
-    InitiatorOptions, Mech, Status, Step,
+    InitiatorOptions, Mech, Secret, Status, Step,
 };
 
 /// Hex of `bytes`, `-` when empty.
@@ -158,10 +158,23 @@ fn step_answer(step: Step, flags: Flags) -> String {
     format!("OK {state} {} {}", hex(token), flags.bits())
 }
 
+/// `CHPW principal old new`: `change_password`, which needs no context.
+fn change_password(words: &[&str]) -> Result<Result<String, Error>, String> {
+    let [_, principal, old, new] = words else {
+        return Err("expected: CHPW principal old new".to_owned());
+    };
+    let principal = unhex_text(principal)?;
+    let (old, new) = (Secret::new(unhex(old)?), Secret::new(unhex(new)?));
+    Ok(winkerberos::change_password(&principal, &old, &new).map(|()| "OK".to_owned()))
+}
+
 fn answer(
     peers: &mut HashMap<String, Peer>,
     words: &[&str],
 ) -> Result<Result<String, Error>, String> {
+    if words.first() == Some(&"CHPW") {
+        return change_password(words);
+    }
     let (command, id) = match words {
         [command, id, ..] => (*command, (*id).to_owned()),
         _ => return Err("expected: COMMAND ID ...".to_owned()),

@@ -6,7 +6,7 @@
 //! * Every handle or buffer the system allocates enters its owner at once and is released
 //!   exactly once, in `Drop`: [`CredHandle`] (`FreeCredentialsHandle`), [`ContextHandle`]
 //!   (`DeleteSecurityContext`, only once a call has created the context) and [`SspiBuffer`]
-//!   (`FreeContextBuffer`).
+//!   (`FreeContextBuffer`, also for the response of `ChangeAccountPasswordW`).
 //! * Tokens and messages are passed in buffers we allocate and keep ownership of; after a
 //!   call, each output is taken from our own buffer, checking that the package left the
 //!   pointer alone and reported a length within the buffer, so no pointer the package hands
@@ -19,17 +19,19 @@ use std::marker::PhantomData;
 use std::ptr;
 
 use windows_sys::Win32::Foundation::{
-    SEC_E_OK, SEC_I_COMPLETE_AND_CONTINUE, SEC_I_COMPLETE_NEEDED, SEC_I_CONTINUE_NEEDED,
+    GetLastError, SEC_E_OK, SEC_I_COMPLETE_AND_CONTINUE, SEC_I_COMPLETE_NEEDED,
+    SEC_I_CONTINUE_NEEDED, SetLastError,
 };
 use windows_sys::Win32::Security::Authentication::Identity::{
-    AcceptSecurityContext, AcquireCredentialsHandleW, CompleteAuthToken, DecryptMessage,
-    DeleteSecurityContext, EncryptMessage, FreeContextBuffer, FreeCredentialsHandle,
-    InitializeSecurityContextW, QueryContextAttributesW, QueryCredentialsAttributesW,
-    QuerySecurityPackageInfoW, SECBUFFER_CHANNEL_BINDINGS, SECBUFFER_DATA, SECBUFFER_PADDING,
-    SECBUFFER_STREAM, SECBUFFER_TOKEN, SECBUFFER_VERSION, SECPKG_ATTR_NAMES,
-    SECPKG_ATTR_NATIVE_NAMES, SECPKG_ATTR_SIZES, SECPKG_CRED_ATTR_NAMES, SECURITY_NETWORK_DREP,
-    SecBuffer, SecBufferDesc, SecPkgContext_NamesW, SecPkgContext_NativeNamesW,
-    SecPkgContext_Sizes, SecPkgCredentials_NamesW, SecPkgInfoW,
+    AcceptSecurityContext, AcquireCredentialsHandleW, ChangeAccountPasswordW, CompleteAuthToken,
+    DecryptMessage, DeleteSecurityContext, EncryptMessage, FreeContextBuffer,
+    FreeCredentialsHandle, InitializeSecurityContextW, QueryContextAttributesW,
+    QueryCredentialsAttributesW, QuerySecurityPackageInfoW, SECBUFFER_CHANGE_PASS_RESPONSE,
+    SECBUFFER_CHANNEL_BINDINGS, SECBUFFER_DATA, SECBUFFER_PADDING, SECBUFFER_STREAM,
+    SECBUFFER_TOKEN, SECBUFFER_VERSION, SECPKG_ATTR_NAMES, SECPKG_ATTR_NATIVE_NAMES,
+    SECPKG_ATTR_SIZES, SECPKG_CRED_ATTR_NAMES, SECURITY_NETWORK_DREP, SecBuffer, SecBufferDesc,
+    SecPkgContext_NamesW, SecPkgContext_NativeNamesW, SecPkgContext_Sizes,
+    SecPkgCredentials_NamesW, SecPkgInfoW,
 };
 use windows_sys::Win32::Security::Credentials::SecHandle;
 use windows_sys::Win32::System::Diagnostics::Debug::{
@@ -150,6 +152,11 @@ impl SecretWide {
         self.units.as_mut_ptr()
     }
 
+    /// The NUL-terminated string, for parameters SSPI only reads.
+    fn as_ptr(&self) -> *const u16 {
+        self.units.as_ptr()
+    }
+
     /// The length in UTF-16 units, without the NUL.
     #[cfg(test)]
     pub(crate) fn units_len(&self) -> usize {
@@ -237,6 +244,89 @@ pub(crate) fn max_token(package: &Wide) -> Result<u32, Failure> {
     let max = unsafe { (*info).cbMaxToken };
     drop(owner);
     Ok(max)
+}
+
+/// A failed `ChangeAccountPasswordW`: its status, and the thread's last error as the call
+/// left it (0 if it set none).
+///
+/// secur32 converts the package's NTSTATUS into the `SEC_E_*` status it returns, and a
+/// refused new password and a wrong old one may come back as the same status; the last
+/// error is read right after the call because it may still hold the package's NTSTATUS
+/// (such as `STATUS_PASSWORD_RESTRICTION`), which tells them apart. That is not documented,
+/// so it is only ever used to recognise specific codes.
+#[derive(Debug)]
+pub(crate) struct ChangeFailure {
+    pub(crate) failure: Failure,
+    pub(crate) last_error: u32,
+}
+
+/// `ChangeAccountPasswordW`: changes the password of `account` in `domain` from `old` to
+/// `new`, through the security package `package`.
+///
+/// The output is what Microsoft documents: a descriptor with a single buffer of type
+/// `SECBUFFER_CHANGE_PASS_RESPONSE`, whose `pvBuffer` points to a
+/// `DOMAIN_PASSWORD_INFORMATION` on output. We offer no memory for it (length 0, null
+/// pointer), so the package can write nothing through it; a pointer it leaves there is memory
+/// it allocated, which is owned by an [`SspiBuffer`] at once and freed with
+/// `FreeContextBuffer`, never read.
+pub(crate) fn change_account_password(
+    package: &Wide,
+    domain: &SecretWide,
+    account: &SecretWide,
+    old: &SecretWide,
+    new: &SecretWide,
+) -> Result<(), ChangeFailure> {
+    const CALL: &str = "ChangeAccountPasswordW";
+    let mut response = [SecBuffer {
+        cbBuffer: 0,
+        BufferType: SECBUFFER_CHANGE_PASS_RESPONSE,
+        pvBuffer: ptr::null_mut(),
+    }];
+    let mut output = desc(&mut response);
+    // So that a last error found after the call was set by it.
+    // SAFETY: sets this thread's last error value; no memory is involved.
+    unsafe { SetLastError(0) };
+    // SAFETY: the package name and the four strings ([in] parameters) are NUL-terminated
+    // UTF-16 that outlive the call. `output` is a valid descriptor of one buffer, alive
+    // across the call, that offers no memory (length 0, null pointer): the package can only
+    // replace the pointer with memory of its own, which is taken over below. Not
+    // impersonating a client (FALSE); the reserved argument is 0.
+    let status = unsafe {
+        ChangeAccountPasswordW(
+            package.as_ptr(),
+            domain.as_ptr(),
+            account.as_ptr(),
+            old.as_ptr(),
+            new.as_ptr(),
+            false,
+            0,
+            &mut output,
+        )
+    };
+    // SAFETY: reads this thread's last error value, before any other call can change it.
+    let last_error = unsafe { GetLastError() };
+    // Whatever the package left in the buffer is its allocation, freed once when this owner
+    // drops (after the status is examined), on success and on failure alike.
+    let owner = SspiBuffer(response[0].pvBuffer);
+    let failure = match status {
+        SEC_E_OK => None,
+        _ if status < 0 => Some(Failure::new(CALL, status)),
+        // Not a documented outcome: do not report a password change that may not have
+        // happened as done.
+        _ => Some(Failure {
+            call: CALL,
+            code: status,
+            text: format!("unexpected status {:#010x}", status.cast_unsigned()),
+        }),
+    };
+    drop(owner);
+    match failure {
+        None => Ok(()),
+        Some(failure) => Err(ChangeFailure {
+            failure,
+            last_error,
+        }),
+    }
 }
 
 fn empty_handle() -> SecHandle {

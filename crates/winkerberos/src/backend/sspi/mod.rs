@@ -19,6 +19,9 @@
 //!   concatenating them.
 //! * Names come from `SECPKG_ATTR_NATIVE_NAMES` (`user@REALM`); the `SECPKG_ATTR_NAMES` form
 //!   (`DOMAIN\user`), which winkerberos reported, is kept as the account name.
+//! * `change_password` is `ChangeAccountPasswordW` with the Kerberos package, the principal
+//!   split like explicit credentials; a refusal by the password policy is recognised by its
+//!   NTSTATUS and becomes [`ErrorKind::PasswordRejected`].
 
 #[allow(unsafe_code)]
 mod ffi;
@@ -161,30 +164,164 @@ fn wide(text: &str, what: &'static str, op: &'static str) -> Result<Wide> {
     })
 }
 
+/// `principal` split at its last `@` into the user and the realm (winkerberos' `user` and
+/// `domain`); a bare user, or a principal with an empty part, has no realm.
+fn split_principal(principal: &str) -> (&str, Option<&str>) {
+    match principal.rsplit_once('@') {
+        Some((user, realm)) if !user.is_empty() && !realm.is_empty() => (user, Some(realm)),
+        _ => (principal, None),
+    }
+}
+
+/// The text of a password, which SSPI takes as UTF-16.
+fn password_text<'a>(password: &'a Secret, what: &str, op: &'static str) -> Result<&'a str> {
+    std::str::from_utf8(password.expose()).map_err(|_| {
+        Error::new(
+            ErrorKind::InvalidArgument,
+            op,
+            format!("the {what} is not valid UTF-8"),
+        )
+        .hint("pass the password as str, or UTF-8 bytes")
+    })
+}
+
+/// A zeroizing UTF-16 copy of a password, or of a name sent with one.
+fn secret_wide(text: &str, what: &str, op: &'static str) -> Result<SecretWide> {
+    SecretWide::new(text).ok_or_else(|| {
+        Error::new(
+            ErrorKind::InvalidArgument,
+            op,
+            format!("the {what} contains a NUL character or is too long"),
+        )
+    })
+}
+
 /// The explicit credentials for `principal` (`user@REALM`, or a bare `user`) and `password`:
 /// the user and the realm split at the last `@`, as winkerberos passed `user` and `domain`.
 fn identity(principal: &str, password: &Secret) -> Result<Identity> {
     const OP: &str = "AcquireCredentialsHandleW";
-    let invalid = |message: &str| Error::new(ErrorKind::InvalidArgument, OP, message.to_owned());
-    let password = std::str::from_utf8(password.expose()).map_err(|_| {
-        invalid("the password is not valid UTF-8").hint("pass the password as str, or UTF-8 bytes")
-    })?;
-    let (user, domain) = match principal.rsplit_once('@') {
-        Some((user, realm)) if !user.is_empty() && !realm.is_empty() => (user, Some(realm)),
-        _ => (principal, None),
-    };
-    let convert = |text: &str, what: &str| {
-        SecretWide::new(text).ok_or_else(|| {
-            invalid(&format!(
-                "the {what} contains a NUL character or is too long"
-            ))
-        })
-    };
+    let password = password_text(password, "password", OP)?;
+    let (user, domain) = split_principal(principal);
     Ok(Identity {
-        user: convert(user, "user name")?,
-        domain: domain.map(|d| convert(d, "realm")).transpose()?,
-        password: convert(password, "password")?,
+        user: secret_wide(user, "user name", OP)?,
+        domain: domain.map(|d| secret_wide(d, "realm", OP)).transpose()?,
+        password: secret_wide(password, "password", OP)?,
     })
+}
+
+/// The statuses that say the new password was refused by the password policy: NTSTATUS
+/// codes (what the Kerberos package reports, which secur32 may leave as the thread's last
+/// error), their Win32 errors and the HRESULTs of those.
+const POLICY_REFUSALS: [(u32, &str); 15] = {
+    const fn hresult(win32: u32) -> u32 {
+        0x8007_0000 | (win32 & 0xffff)
+    }
+    [
+        (
+            status::STATUS_PASSWORD_RESTRICTION.cast_unsigned(),
+            "STATUS_PASSWORD_RESTRICTION",
+        ),
+        (
+            status::STATUS_ILL_FORMED_PASSWORD.cast_unsigned(),
+            "STATUS_ILL_FORMED_PASSWORD",
+        ),
+        (
+            status::STATUS_PWD_TOO_SHORT.cast_unsigned(),
+            "STATUS_PWD_TOO_SHORT",
+        ),
+        (
+            status::STATUS_PWD_TOO_RECENT.cast_unsigned(),
+            "STATUS_PWD_TOO_RECENT",
+        ),
+        (
+            status::STATUS_PWD_HISTORY_CONFLICT.cast_unsigned(),
+            "STATUS_PWD_HISTORY_CONFLICT",
+        ),
+        (
+            status::ERROR_PASSWORD_RESTRICTION,
+            "ERROR_PASSWORD_RESTRICTION",
+        ),
+        (
+            status::ERROR_ILL_FORMED_PASSWORD,
+            "ERROR_ILL_FORMED_PASSWORD",
+        ),
+        (status::ERROR_PWD_TOO_SHORT, "ERROR_PWD_TOO_SHORT"),
+        (status::ERROR_PWD_TOO_RECENT, "ERROR_PWD_TOO_RECENT"),
+        (
+            status::ERROR_PWD_HISTORY_CONFLICT,
+            "ERROR_PWD_HISTORY_CONFLICT",
+        ),
+        (
+            hresult(status::ERROR_PASSWORD_RESTRICTION),
+            "HRESULT_FROM_WIN32(ERROR_PASSWORD_RESTRICTION)",
+        ),
+        (
+            hresult(status::ERROR_ILL_FORMED_PASSWORD),
+            "HRESULT_FROM_WIN32(ERROR_ILL_FORMED_PASSWORD)",
+        ),
+        (
+            hresult(status::ERROR_PWD_TOO_SHORT),
+            "HRESULT_FROM_WIN32(ERROR_PWD_TOO_SHORT)",
+        ),
+        (
+            hresult(status::ERROR_PWD_TOO_RECENT),
+            "HRESULT_FROM_WIN32(ERROR_PWD_TOO_RECENT)",
+        ),
+        (
+            hresult(status::ERROR_PWD_HISTORY_CONFLICT),
+            "HRESULT_FROM_WIN32(ERROR_PWD_HISTORY_CONFLICT)",
+        ),
+    ]
+};
+
+/// The name of `code` if it says the password policy refused the new password.
+fn policy_refusal(code: u32) -> Option<&'static str> {
+    POLICY_REFUSALS
+        .iter()
+        .find(|(c, _)| *c == code)
+        .map(|(_, name)| *name)
+}
+
+/// A failed `ChangeAccountPasswordW` as an [`Error`]: a refusal by the password policy,
+/// recognised by the returned status or by the NTSTATUS the call left as the thread's last
+/// error, is [`ErrorKind::PasswordRejected`]; anything else maps like every SSPI failure (a
+/// wrong old password is `SEC_E_LOGON_DENIED`, [`ErrorKind::AuthenticationFailed`]).
+fn change_failure(c: ffi::ChangeFailure) -> Error {
+    let ffi::ChangeFailure {
+        failure: f,
+        last_error,
+    } = c;
+    let refusal = policy_refusal(f.code.cast_unsigned()).or_else(|| policy_refusal(last_error));
+    let Some(reason) = refusal else {
+        let error = failure(f, Side::Initiator);
+        return if error.kind() == ErrorKind::AuthenticationFailed {
+            error.hint(
+                "check the user name, the realm and the old password (passwords are \
+                 case-sensitive)",
+            )
+        } else {
+            error
+        };
+    };
+    let message = format!(
+        "the new password does not meet the password policy ({reason}; SSPI status {})",
+        status_label(f.code)
+    );
+    let text = if f.text.is_empty() {
+        message.clone()
+    } else {
+        f.text
+    };
+    Error::with_status(
+        ErrorKind::PasswordRejected,
+        f.call,
+        Status::Sspi { code: f.code, text },
+        message,
+    )
+    .hint(
+        "choose a password the domain's password policy accepts (length, character classes, \
+         history, minimum age)",
+    )
 }
 
 impl Backend for Sspi {
@@ -284,13 +421,22 @@ impl Backend for Sspi {
         .hint("on Windows, act as the client with its security context instead"))
     }
 
-    fn change_password(_principal: &str, _old: &Secret, _new: &Secret) -> Result<()> {
-        Err(Error::new(
-            ErrorKind::Unsupported,
-            "change password",
-            "changing a password is not implemented with SSPI",
+    /// `ChangeAccountPasswordW` with the Kerberos package: `principal` is split at its last
+    /// `@` into the account and its domain (the realm), as for explicit credentials. A bare
+    /// user name goes with an empty domain, which leaves the choice to the package.
+    fn change_password(principal: &str, old: &Secret, new: &Secret) -> Result<()> {
+        const OP: &str = "ChangeAccountPasswordW";
+        let old = password_text(old, "old password", OP)?;
+        let new = password_text(new, "new password", OP)?;
+        let (account, domain) = split_principal(principal);
+        ffi::change_account_password(
+            &Package::Kerberos.wide(),
+            &secret_wide(domain.unwrap_or_default(), "realm", OP)?,
+            &secret_wide(account, "user name", OP)?,
+            &secret_wide(old, "old password", OP)?,
+            &secret_wide(new, "new password", OP)?,
         )
-        .hint("change it with the system's tools (Ctrl+Alt+Del, 'net user') or kpasswd"))
+        .map_err(change_failure)
     }
 }
 
@@ -591,11 +737,16 @@ fn status_name(code: i32) -> Option<&'static str> {
     })
 }
 
+/// A status as the messages show it: its name if we know it, and its code.
+fn status_label(code: i32) -> String {
+    let hex = format!("{:#010x}", code.cast_unsigned());
+    status_name(code).map_or(hex.clone(), |name| format!("{name}, {hex}"))
+}
+
 /// Turns an SSPI failure into an [`Error`] with a kind, the system's text and a hint.
 fn failure(f: Failure, side: Side) -> Error {
     let kind = kind_of(f.code);
-    let code = format!("{:#010x}", f.code.cast_unsigned());
-    let label = status_name(f.code).map_or(code.clone(), |name| format!("{name}, {code}"));
+    let label = status_label(f.code);
     let message = if f.text.is_empty() {
         format!("SSPI status {label}")
     } else {
@@ -715,6 +866,74 @@ mod tests {
             .err()
             .map(|e| e.kind());
         assert_eq!(nul, Some(ErrorKind::InvalidArgument));
+    }
+
+    #[test]
+    fn password_policy_refusals_are_recognised() {
+        let change = |code: i32, last_error: u32| {
+            change_failure(ffi::ChangeFailure {
+                failure: Failure {
+                    call: "ChangeAccountPasswordW",
+                    code,
+                    text: String::new(),
+                },
+                last_error,
+            })
+        };
+        // The package's NTSTATUS left as the last error, behind the SEC_E_* status.
+        let e = change(status::SEC_E_LOGON_DENIED, 0xc000_006c);
+        assert_eq!(e.kind(), ErrorKind::PasswordRejected);
+        assert_eq!(e.sspi_code(), Some(status::SEC_E_LOGON_DENIED));
+        assert_eq!(
+            e.message(),
+            "the new password does not meet the password policy (STATUS_PASSWORD_RESTRICTION; \
+             SSPI status SEC_E_LOGON_DENIED, 0x8009030c)"
+        );
+        assert!(e.hint_text().is_some());
+        let e = change(status::SEC_E_INTERNAL_ERROR, 0xc000_025a);
+        assert_eq!(e.kind(), ErrorKind::PasswordRejected);
+        // The refusal as the returned status itself.
+        let e = change(status::STATUS_PWD_HISTORY_CONFLICT, 0);
+        assert_eq!(e.kind(), ErrorKind::PasswordRejected);
+        let e = change(0x8007_052d_u32.cast_signed(), 0);
+        assert_eq!(e.kind(), ErrorKind::PasswordRejected);
+        // A wrong old password (STATUS_WRONG_PASSWORD), or no last error at all.
+        for last_error in [0xc000_006a, 0] {
+            let e = change(status::SEC_E_LOGON_DENIED, last_error);
+            assert_eq!(e.kind(), ErrorKind::AuthenticationFailed);
+            assert!(e.hint_text().is_some_and(|h| h.contains("old password")));
+        }
+        let e = change(status::SEC_E_NO_AUTHENTICATING_AUTHORITY, 0);
+        assert_eq!(e.kind(), ErrorKind::KdcUnreachable);
+        // A Win32 error that is no refusal changes nothing.
+        let e = change(status::SEC_E_INTERNAL_ERROR, 5);
+        assert_eq!(e.kind(), ErrorKind::Failure);
+    }
+
+    #[test]
+    fn change_password_refuses_bad_arguments_before_any_call() {
+        let kind = |principal: &str, old: Secret, new: Secret| {
+            Sspi::change_password(principal, &old, &new)
+                .err()
+                .map(|e| e.kind())
+        };
+        let invalid = Some(ErrorKind::InvalidArgument);
+        assert_eq!(
+            kind("dave@R", Secret::new(vec![0xff]), Secret::from("n")),
+            invalid
+        );
+        assert_eq!(
+            kind("dave@R", Secret::from("o"), Secret::from("a\0b")),
+            invalid
+        );
+        assert_eq!(
+            kind("da\0ve@R", Secret::from("o"), Secret::from("n")),
+            invalid
+        );
+        assert_eq!(
+            kind("dave@R\0", Secret::from("o"), Secret::from("n")),
+            invalid
+        );
     }
 
     #[test]
