@@ -71,6 +71,30 @@ type CredentialKey = (Option<String>, Option<OsString>, Option<OsString>);
 static SERVICE_CREDENTIALS: Mutex<Cache<CredentialKey, ServiceCredential>> =
     Mutex::new(Cache::new());
 
+/// The imported target `service`, if it is already known (no library call).
+pub(crate) fn known_target(service: &str) -> Option<Target> {
+    TARGETS
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .get(&service.to_owned())
+}
+
+/// The acceptor credential of `service`, if it is already known (no library call).
+pub(crate) fn known_service_credential(service: Option<&str>) -> Option<ServiceCredential> {
+    SERVICE_CREDENTIALS
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .get(&credential_key(service))
+}
+
+fn credential_key(service: Option<&str>) -> CredentialKey {
+    (
+        service.map(str::to_owned),
+        std::env::var_os("KRB5_KTNAME"),
+        std::env::var_os("KRB5_CONFIG"),
+    )
+}
+
 /// The imported target `service`.
 pub(crate) fn target(service: &str) -> Result<Target, Error> {
     get_or_make(&TARGETS, service.to_owned(), || Target::new(service))

@@ -7,7 +7,9 @@ use pyo3::prelude::*;
 use pyo3::pybacked::PyBackedBytes;
 use pyo3::sync::MutexExt;
 use pyo3::types::PyBytes;
-use winkerberos::{Credential, Error, ErrorKind, Initiator, InitiatorOptions, Secret, Step, sasl};
+use winkerberos::{
+    Credential, Error, ErrorKind, Initiator, InitiatorOptions, Secret, Step, Target, sasl,
+};
 
 use crate::cache;
 use crate::convert::{
@@ -233,19 +235,27 @@ pub(crate) fn client_init<'py>(
         Some(d) => Some(crate::server::delegated_credential(d)?),
     };
     let credential = credential(principal, user, domain, password)?;
-    let target = service.clone();
-    let initiator = py
-        .detach(move || {
-            let options = InitiatorOptions {
-                credential: credential?,
-                delegated,
-                mech,
-                flags,
-                channel_bindings: None,
-            };
-            Initiator::with_target(&cache::target(&target)?, options)
-        })
-        .map_err(|err| to_pyerr(py, API, err))?;
+    let cheap = matches!(&credential, Ok(Credential::Default)) && delegated.is_none();
+    let make = move |target: &Target| {
+        let options = InitiatorOptions {
+            credential: credential?,
+            delegated,
+            mech,
+            flags,
+            channel_bindings: None,
+        };
+        Initiator::with_target(target, options)
+    };
+    // With the target already imported and default credentials (acquired by the first
+    // step), making the context calls nothing that could block: no need to drop the GIL.
+    let initiator = match cache::known_target(&service).filter(|_| cheap) {
+        Some(target) => make(&target),
+        None => {
+            let name = service.clone();
+            py.detach(move || make(&cache::target(&name)?))
+        }
+    }
+    .map_err(|err| to_pyerr(py, API, err))?;
     let state = ClientState {
         initiator,
         response: None,

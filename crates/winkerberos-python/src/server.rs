@@ -197,12 +197,16 @@ pub(crate) fn server_init<'py>(
     // pykerberos' "DELEGATE" accepted with any key too (and reported no target name).
     let any_service = service.is_empty();
     let service = (!any_service && service != "DELEGATE").then_some(service);
-    let acceptor = py
-        .detach(move || {
-            let credential = cache::service_credential(service.as_deref())?;
-            Ok(Acceptor::with_credential(&credential, None))
-        })
-        .map_err(|err| to_pyerr(py, "authGSSServerInit", err))?;
+    // A credential already acquired needs no library call: no need to drop the GIL.
+    let acceptor = match cache::known_service_credential(service.as_deref()) {
+        Some(credential) => Acceptor::with_credential(&credential, None),
+        None => py
+            .detach(move || {
+                let credential = cache::service_credential(service.as_deref())?;
+                Ok(Acceptor::with_credential(&credential, None))
+            })
+            .map_err(|err| to_pyerr(py, "authGSSServerInit", err))?,
+    };
     let state = ServerState {
         acceptor,
         response: None,
