@@ -6,7 +6,7 @@ use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::pybacked::PyBackedBytes;
 use pyo3::sync::MutexExt;
-use pyo3::types::PyBytes;
+use pyo3::types::{PyBytes, PyString};
 use winkerberos::{
     Credential, Error, ErrorKind, Initiator, InitiatorOptions, Secret, Step, Target, sasl,
 };
@@ -304,8 +304,15 @@ pub(crate) fn client_step(
 /// The base64 output of the last step, wrap or unwrap, or None when it produced none.
 #[pyfunction]
 #[pyo3(name = "authGSSClientResponse")]
-pub(crate) fn client_response(context: &Bound<'_, PyAny>) -> PyResult<Option<String>> {
-    read_state(context, |s| s.response.clone())
+pub(crate) fn client_response<'py>(
+    context: &Bound<'py, PyAny>,
+) -> PyResult<Option<Bound<'py, PyString>>> {
+    // Straight from the kept text into a Python str: one copy, not two.
+    read_state(context, |s| {
+        s.response
+            .as_deref()
+            .map(|text| PyString::new(context.py(), text))
+    })
 }
 
 /// 1 if the last unwrapped message was encrypted, else 0.

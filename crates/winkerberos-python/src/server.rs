@@ -6,7 +6,7 @@ use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::pybacked::PyBackedBytes;
 use pyo3::sync::MutexExt;
-use pyo3::types::PyBytes;
+use pyo3::types::{PyBytes, PyString};
 use winkerberos::{Acceptor, DelegatedCredential, Error, ErrorKind, Step};
 
 use crate::cache;
@@ -261,8 +261,15 @@ pub(crate) fn server_step(
 /// The base64 token to send back to the client (mutual authentication), or None.
 #[pyfunction]
 #[pyo3(name = "authGSSServerResponse")]
-pub(crate) fn server_response(context: &Bound<'_, PyAny>) -> PyResult<Option<String>> {
-    read_state(context, |s| s.response.clone())
+pub(crate) fn server_response<'py>(
+    context: &Bound<'py, PyAny>,
+) -> PyResult<Option<Bound<'py, PyString>>> {
+    // Straight from the kept text into a Python str: one copy, not two.
+    read_state(context, |s| {
+        s.response
+            .as_deref()
+            .map(|text| PyString::new(context.py(), text))
+    })
 }
 
 /// The authenticated client principal ("user@REALM"), or None before completion.
