@@ -5,7 +5,6 @@ use std::sync::Mutex;
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::pybacked::PyBackedBytes;
-use pyo3::sync::MutexExt;
 use pyo3::types::{PyBytes, PyString};
 use winkerberos::{
     Credential, Error, ErrorKind, Initiator, InitiatorOptions, Secret, Step, Target, sasl,
@@ -16,6 +15,7 @@ use crate::convert::{
     b64encode, gss_flags, optional_text, secret, text, text_or_bytes, token_text, type_name,
 };
 use crate::errors::to_pyerr;
+use crate::locked;
 use crate::server::ServerContext;
 use crate::types::{MechOid, bindings, mech};
 use crate::{AUTH_GSS_COMPLETE, AUTH_GSS_CONTINUE, decode_token};
@@ -86,11 +86,7 @@ impl ClientContext {
     /// Whether the handshake is complete.
     #[getter]
     fn complete(&self, py: Python<'_>) -> bool {
-        self.state
-            .lock_py_attached(py)
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .initiator
-            .is_complete()
+        locked::attached(py, &self.state, |s| s.initiator.is_complete())
     }
 
     /// The client principal once the handshake is complete, else None.
@@ -141,26 +137,16 @@ pub(crate) fn with_state<T: Send>(
     api: &'static str,
     f: impl FnOnce(&mut ClientState) -> Result<T, Error> + Send,
 ) -> PyResult<T> {
-    let py = context.py();
-    let ctx = client(context)?.get();
-    py.detach(|| {
-        let mut state = ctx
-            .state
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        f(&mut state)
-    })
-    .map_err(|err| to_pyerr(py, api, err))
+    locked::detached(context.py(), &client(context)?.get().state, api, f)
 }
 
 /// Reads the state without releasing the GIL (for cheap getters).
 fn read_state<T>(context: &Bound<'_, PyAny>, f: impl FnOnce(&ClientState) -> T) -> PyResult<T> {
-    let ctx = client(context)?.get();
-    let state = ctx
-        .state
-        .lock_py_attached(context.py())
-        .unwrap_or_else(std::sync::PoisonError::into_inner);
-    Ok(f(&state))
+    Ok(locked::attached(
+        context.py(),
+        &client(context)?.get().state,
+        f,
+    ))
 }
 
 /// The credentials `authGSSClientInit` was asked for, in winkerberos' order of precedence.

@@ -10,6 +10,7 @@ mod cache;
 mod client;
 mod convert;
 mod errors;
+mod locked;
 mod password;
 mod server;
 mod types;

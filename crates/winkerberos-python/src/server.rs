@@ -5,13 +5,13 @@ use std::sync::Mutex;
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::pybacked::PyBackedBytes;
-use pyo3::sync::MutexExt;
 use pyo3::types::{PyBytes, PyString};
 use winkerberos::{Acceptor, DelegatedCredential, Error, ErrorKind, Step};
 
 use crate::cache;
 use crate::convert::{b64encode, text, token_text, type_name};
 use crate::errors::{krb_error, to_pyerr};
+use crate::locked;
 use crate::types::bindings;
 use crate::{AUTH_GSS_COMPLETE, AUTH_GSS_CONTINUE, decode_token};
 
@@ -92,11 +92,7 @@ impl ServerContext {
     /// Whether the handshake is complete.
     #[getter]
     fn complete(&self, py: Python<'_>) -> bool {
-        self.state
-            .lock_py_attached(py)
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .acceptor
-            .is_complete()
+        locked::attached(py, &self.state, |s| s.acceptor.is_complete())
     }
 
     /// The authenticated client principal, or None before completion.
@@ -138,30 +134,24 @@ fn server<'a, 'py>(context: &'a Bound<'py, PyAny>) -> PyResult<&'a Bound<'py, Se
     })
 }
 
+/// Runs `f` on the context's state (and whether it accepts any service) with the GIL
+/// released and the context locked.
 fn with_state<T: Send>(
     context: &Bound<'_, PyAny>,
     api: &'static str,
     f: impl FnOnce(&mut ServerState, bool) -> Result<T, Error> + Send,
 ) -> PyResult<T> {
-    let py = context.py();
     let ctx = server(context)?.get();
-    py.detach(|| {
-        let mut state = ctx
-            .state
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        f(&mut state, ctx.any_service)
-    })
-    .map_err(|err| to_pyerr(py, api, err))
+    locked::detached(context.py(), &ctx.state, api, |s| f(s, ctx.any_service))
 }
 
+/// Reads the state without releasing the GIL (for cheap getters).
 fn read_state<T>(context: &Bound<'_, PyAny>, f: impl FnOnce(&ServerState) -> T) -> PyResult<T> {
-    let ctx = server(context)?.get();
-    let state = ctx
-        .state
-        .lock_py_attached(context.py())
-        .unwrap_or_else(std::sync::PoisonError::into_inner);
-    Ok(f(&state))
+    Ok(locked::attached(
+        context.py(),
+        &server(context)?.get().state,
+        f,
+    ))
 }
 
 /// The credentials a server context received from its client, for `authGSSClientInit(delegated=)`.

@@ -260,6 +260,104 @@ enum Phase {
     Complete,
 }
 
+/// What an initiator and an acceptor share: the native context, how far its handshake got,
+/// and the message operations an established context allows.
+struct Session {
+    context: NativeContext,
+    phase: Phase,
+    granted: Flags,
+}
+
+impl Session {
+    fn new() -> Self {
+        Self {
+            context: Native::new_context(),
+            phase: Phase::NotStarted,
+            granted: Flags::NONE,
+        }
+    }
+
+    fn is_complete(&self) -> bool {
+        self.phase == Phase::Complete
+    }
+
+    /// Refuses another handshake leg on a complete context.
+    fn check_not_complete(&self, call: &'static str, hint: &'static str) -> Result<()> {
+        if self.is_complete() {
+            return Err(Error::new(
+                ErrorKind::AlreadyEstablished,
+                call,
+                "the handshake is already complete",
+            )
+            .hint(hint));
+        }
+        Ok(())
+    }
+
+    /// Records the outcome of a leg. A failed leg abandons the handshake, so that the next
+    /// step starts a new one.
+    fn finish_leg(&mut self, result: Result<RawStep>) -> Result<Step> {
+        let raw = match result {
+            Ok(raw) => raw,
+            Err(err) => {
+                *self = Self::new();
+                return Err(err);
+            }
+        };
+        self.granted = raw.flags;
+        Ok(if raw.complete {
+            self.phase = Phase::Complete;
+            Step::Complete((!raw.token.is_empty()).then_some(raw.token))
+        } else {
+            self.phase = Phase::InProgress;
+            Step::Continue(raw.token)
+        })
+    }
+
+    fn established(&self, op: &'static str) -> Result<()> {
+        if self.is_complete() {
+            return Ok(());
+        }
+        Err(Error::new(
+            ErrorKind::NotEstablished,
+            op,
+            "the security context is not established yet",
+        )
+        .hint("step the handshake until it is complete first"))
+    }
+
+    fn name(&self, party: Party, op: &'static str) -> Result<String> {
+        self.established(op)?;
+        self.context.name(party)?.ok_or_else(|| {
+            Error::new(
+                ErrorKind::Failure,
+                op,
+                "the mechanism reported no name for this context",
+            )
+        })
+    }
+
+    fn wrap(&mut self, message: &[u8], encrypt: bool) -> Result<Vec<u8>> {
+        self.established("wrap")?;
+        self.context.wrap(message, encrypt)
+    }
+
+    fn unwrap(&mut self, token: &[u8]) -> Result<Unwrapped> {
+        self.established("unwrap")?;
+        self.context.unwrap(token)
+    }
+
+    fn wrap_iov(&mut self, message: &[u8], encrypt: bool) -> Result<IovWrapped> {
+        self.established("wrap_iov")?;
+        self.context.wrap_iov(message, encrypt)
+    }
+
+    fn unwrap_iov(&mut self, header: &[u8], data: &[u8]) -> Result<Unwrapped> {
+        self.established("unwrap_iov")?;
+        self.context.unwrap_iov(header, data)
+    }
+}
+
 /// The client side of a Kerberos or SPNEGO handshake.
 ///
 /// ```no_run
@@ -280,15 +378,13 @@ enum Phase {
 /// # Ok::<(), winkerberos::Error>(())
 /// ```
 pub struct Initiator {
-    context: NativeContext,
+    session: Session,
     credential: Option<Arc<NativeCred>>,
     target: Target,
     expected_initiator: Option<String>,
     mech: Mech,
     requested: Flags,
     bindings: Option<ChannelBindings>,
-    phase: Phase,
-    granted: Flags,
 }
 
 impl fmt::Debug for Initiator {
@@ -330,15 +426,13 @@ impl Initiator {
             _ => None,
         };
         Ok(Self {
-            context: Native::new_context(),
+            session: Session::new(),
             credential,
             target: target.clone(),
             expected_initiator,
             mech: options.mech,
             requested: options.flags,
             bindings: options.channel_bindings,
-            phase: Phase::NotStarted,
-            granted: Flags::NONE,
         })
     }
 
@@ -346,15 +440,11 @@ impl Initiator {
     ///
     /// A failed leg abandons the handshake: the next step starts a new one.
     pub fn step(&mut self, input: &[u8]) -> Result<Step> {
-        if self.phase == Phase::Complete {
-            return Err(Error::new(
-                ErrorKind::AlreadyEstablished,
-                "gss_init_sec_context",
-                "the handshake is already complete",
-            )
-            .hint("create a new context to authenticate again"));
-        }
-        let result = self.context.initiate(
+        self.session.check_not_complete(
+            "gss_init_sec_context",
+            "create a new context to authenticate again",
+        )?;
+        let result = self.session.context.initiate(
             self.credential.as_deref(),
             &self.target.name,
             self.mech,
@@ -362,16 +452,8 @@ impl Initiator {
             self.bindings.as_ref(),
             input,
         );
-        let raw = match result.and_then(|raw| self.check_granted(raw)) {
-            Ok(raw) => raw,
-            Err(err) => {
-                self.context = Native::new_context();
-                self.phase = Phase::NotStarted;
-                return Err(err);
-            }
-        };
-        self.granted = raw.flags;
-        Ok(finish_leg(raw, &mut self.phase))
+        let checked = result.and_then(|raw| self.check_granted(raw));
+        self.session.finish_leg(checked)
     }
 
     fn check_granted(&self, raw: RawStep) -> Result<RawStep> {
@@ -388,7 +470,11 @@ impl Initiator {
             .hint("the service may be an impostor or misconfigured; do not trust this session"));
         }
         if let Some(expected) = &self.expected_initiator {
-            let actual = self.context.name(Party::Initiator)?.unwrap_or_default();
+            let actual = self
+                .session
+                .context
+                .name(Party::Initiator)?
+                .unwrap_or_default();
             if &actual != expected {
                 return Err(Error::new(
                     ErrorKind::CredentialMismatch,
@@ -408,7 +494,7 @@ impl Initiator {
 
     /// Whether the handshake is complete.
     pub fn is_complete(&self) -> bool {
-        self.phase == Phase::Complete
+        self.session.is_complete()
     }
 
     /// The flags requested.
@@ -418,7 +504,7 @@ impl Initiator {
 
     /// The flags in effect: those granted, once the handshake is complete.
     pub fn flags(&self) -> Flags {
-        self.granted
+        self.session.granted
     }
 
     /// The mechanism.
@@ -428,10 +514,7 @@ impl Initiator {
 
     /// The client principal, such as `alice@EXAMPLE.COM`, once the handshake is complete.
     pub fn initiator_name(&self) -> Result<String> {
-        self.established("initiator name")?;
-        self.context
-            .name(Party::Initiator)?
-            .ok_or_else(|| missing_name("initiator name"))
+        self.session.name(Party::Initiator, "initiator name")
     }
 
     /// The client as the platform's original module named it, once the handshake is
@@ -439,18 +522,12 @@ impl Initiator {
     /// account), which winkerberos' `authGSSClientUserName` returned; elsewhere the same as
     /// [`initiator_name`](Self::initiator_name).
     pub fn initiator_account_name(&self) -> Result<String> {
-        self.established("initiator name")?;
-        self.context
-            .name(Party::InitiatorAccount)?
-            .ok_or_else(|| missing_name("initiator name"))
+        self.session.name(Party::InitiatorAccount, "initiator name")
     }
 
     /// The service principal, once the handshake is complete.
     pub fn target_name(&self) -> Result<String> {
-        self.established("target name")?;
-        self.context
-            .name(Party::Acceptor)?
-            .ok_or_else(|| missing_name("target name"))
+        self.session.name(Party::Acceptor, "target name")
     }
 
     /// The principal of the credentials this initiator uses (acquiring the default ones if
@@ -461,35 +538,24 @@ impl Initiator {
 
     /// Wraps `message`: integrity-protected, and encrypted when `encrypt` is true.
     pub fn wrap(&mut self, message: &[u8], encrypt: bool) -> Result<Vec<u8>> {
-        self.established("wrap")?;
-        self.context.wrap(message, encrypt)
+        self.session.wrap(message, encrypt)
     }
 
     /// Unwraps a message from the acceptor, checking its integrity (and sequence and replay,
     /// when those were granted).
     pub fn unwrap(&mut self, token: &[u8]) -> Result<Unwrapped> {
-        self.established("unwrap")?;
-        self.context.unwrap(token)
+        self.session.unwrap(token)
     }
 
     /// Wraps `message` with its header detached, as WinRM message encryption needs.
     pub fn wrap_iov(&mut self, message: &[u8], encrypt: bool) -> Result<IovWrapped> {
-        self.established("wrap_iov")?;
-        self.context.wrap_iov(message, encrypt)
+        self.session.wrap_iov(message, encrypt)
     }
 
     /// Unwraps a message whose header was sent apart from its data (and padding, appended to
     /// `data`).
     pub fn unwrap_iov(&mut self, header: &[u8], data: &[u8]) -> Result<Unwrapped> {
-        self.established("unwrap_iov")?;
-        self.context.unwrap_iov(header, data)
-    }
-
-    fn established(&self, op: &'static str) -> Result<()> {
-        match self.phase {
-            Phase::Complete => Ok(()),
-            _ => Err(not_established(op)),
-        }
+        self.session.unwrap_iov(header, data)
     }
 }
 
@@ -510,11 +576,9 @@ impl Initiator {
 /// # Ok::<(), winkerberos::Error>(())
 /// ```
 pub struct Acceptor {
-    context: NativeContext,
+    session: Session,
     credential: Option<Arc<NativeCred>>,
     bindings: Option<ChannelBindings>,
-    phase: Phase,
-    granted: Flags,
     delegated: Option<Arc<NativeCred>>,
 }
 
@@ -522,7 +586,7 @@ impl fmt::Debug for Acceptor {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Acceptor")
             .field("complete", &self.is_complete())
-            .field("flags", &self.granted)
+            .field("flags", &self.session.granted)
             .finish_non_exhaustive()
     }
 }
@@ -542,11 +606,9 @@ impl Acceptor {
         channel_bindings: Option<ChannelBindings>,
     ) -> Self {
         Self {
-            context: Native::new_context(),
+            session: Session::new(),
             credential: credential.cred.clone(),
             bindings: channel_bindings,
-            phase: Phase::NotStarted,
-            granted: Flags::NONE,
             delegated: None,
         }
     }
@@ -555,14 +617,10 @@ impl Acceptor {
     ///
     /// A failed leg abandons the handshake: the next step starts a new one.
     pub fn step(&mut self, input: &[u8]) -> Result<Step> {
-        if self.phase == Phase::Complete {
-            return Err(Error::new(
-                ErrorKind::AlreadyEstablished,
-                "gss_accept_sec_context",
-                "the handshake is already complete",
-            )
-            .hint("create a new context to accept another client"));
-        }
+        self.session.check_not_complete(
+            "gss_accept_sec_context",
+            "create a new context to accept another client",
+        )?;
         if input.is_empty() {
             return Err(Error::new(
                 ErrorKind::InvalidArgument,
@@ -571,22 +629,16 @@ impl Acceptor {
             )
             .hint("pass the token the client sent (for HTTP, the value after 'Negotiate ')"));
         }
-        let result = self
-            .context
-            .accept(self.credential.as_deref(), self.bindings.as_ref(), input);
-        let raw = match result.and_then(|raw| self.check_bound(raw)) {
-            Ok(raw) => raw,
-            Err(err) => {
-                self.context = Native::new_context();
-                self.phase = Phase::NotStarted;
-                return Err(err);
-            }
-        };
-        self.granted = raw.flags;
-        if raw.complete {
-            self.delegated = self.context.take_delegated().map(Arc::new);
+        let result =
+            self.session
+                .context
+                .accept(self.credential.as_deref(), self.bindings.as_ref(), input);
+        let checked = result.and_then(|raw| self.check_bound(raw));
+        let step = self.session.finish_leg(checked)?;
+        if step.is_complete() {
+            self.delegated = self.session.context.take_delegated().map(Arc::new);
         }
-        Ok(finish_leg(raw, &mut self.phase))
+        Ok(step)
     }
 
     fn check_bound(&self, raw: RawStep) -> Result<RawStep> {
@@ -610,20 +662,17 @@ impl Acceptor {
 
     /// Whether the handshake is complete.
     pub fn is_complete(&self) -> bool {
-        self.phase == Phase::Complete
+        self.session.is_complete()
     }
 
     /// The flags the initiator was granted.
     pub fn flags(&self) -> Flags {
-        self.granted
+        self.session.granted
     }
 
     /// The authenticated client principal, such as `alice@EXAMPLE.COM`.
     pub fn initiator_name(&self) -> Result<String> {
-        self.established("initiator name")?;
-        self.context
-            .name(Party::Initiator)?
-            .ok_or_else(|| missing_name("initiator name"))
+        self.session.name(Party::Initiator, "initiator name")
     }
 
     /// The authenticated client as the platform's original module named it: on Windows
@@ -631,18 +680,12 @@ impl Acceptor {
     /// winkerberos' `authGSSServerUserName` returned; elsewhere the same as
     /// [`initiator_name`](Self::initiator_name).
     pub fn initiator_account_name(&self) -> Result<String> {
-        self.established("initiator name")?;
-        self.context
-            .name(Party::InitiatorAccount)?
-            .ok_or_else(|| missing_name("initiator name"))
+        self.session.name(Party::InitiatorAccount, "initiator name")
     }
 
     /// The service principal the client authenticated to, such as `HTTP/web@EXAMPLE.COM`.
     pub fn target_name(&self) -> Result<String> {
-        self.established("target name")?;
-        self.context
-            .name(Party::Acceptor)?
-            .ok_or_else(|| missing_name("target name"))
+        self.session.name(Party::Acceptor, "target name")
     }
 
     /// The credentials the client delegated, if it asked for delegation (`Flags::DELEG`) with
@@ -653,59 +696,21 @@ impl Acceptor {
 
     /// Wraps `message` for the initiator.
     pub fn wrap(&mut self, message: &[u8], encrypt: bool) -> Result<Vec<u8>> {
-        self.established("wrap")?;
-        self.context.wrap(message, encrypt)
+        self.session.wrap(message, encrypt)
     }
 
     /// Unwraps a message from the initiator.
     pub fn unwrap(&mut self, token: &[u8]) -> Result<Unwrapped> {
-        self.established("unwrap")?;
-        self.context.unwrap(token)
+        self.session.unwrap(token)
     }
 
     /// Wraps `message` for the initiator with its header detached.
     pub fn wrap_iov(&mut self, message: &[u8], encrypt: bool) -> Result<IovWrapped> {
-        self.established("wrap_iov")?;
-        self.context.wrap_iov(message, encrypt)
+        self.session.wrap_iov(message, encrypt)
     }
 
     /// Unwraps a message from the initiator whose header was sent apart from its data.
     pub fn unwrap_iov(&mut self, header: &[u8], data: &[u8]) -> Result<Unwrapped> {
-        self.established("unwrap_iov")?;
-        self.context.unwrap_iov(header, data)
+        self.session.unwrap_iov(header, data)
     }
-
-    fn established(&self, op: &'static str) -> Result<()> {
-        match self.phase {
-            Phase::Complete => Ok(()),
-            _ => Err(not_established(op)),
-        }
-    }
-}
-
-fn finish_leg(raw: RawStep, phase: &mut Phase) -> Step {
-    if raw.complete {
-        *phase = Phase::Complete;
-        Step::Complete((!raw.token.is_empty()).then_some(raw.token))
-    } else {
-        *phase = Phase::InProgress;
-        Step::Continue(raw.token)
-    }
-}
-
-fn not_established(op: &'static str) -> Error {
-    Error::new(
-        ErrorKind::NotEstablished,
-        op,
-        "the security context is not established yet",
-    )
-    .hint("step the handshake until it is complete first")
-}
-
-fn missing_name(op: &'static str) -> Error {
-    Error::new(
-        ErrorKind::Failure,
-        op,
-        "the mechanism reported no name for this context",
-    )
 }
