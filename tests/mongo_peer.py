@@ -1,9 +1,10 @@
-"""pymongo's GSSAPI authentication, verbatim, against a fake mongod.
+"""pymongo's GSSAPI call sequence against a fake mongod.
 
-:func:`authenticate_gssapi` is pymongo 4.x ``_authenticate_gssapi`` (sync and async are
-identical) with only the connection and credential plumbing replaced. :class:`FakeMongod`
-answers its saslStart / saslContinue commands with a python-gssapi acceptor, as mongod does
-with Cyrus SASL: Kerberos handshake, then the RFC 4752 security-layer exchange.
+:func:`authenticate_gssapi` makes the calls pymongo 4.x makes, in its order and with its
+arguments and checks (the sequence is described in the project's API contract, written
+here in our own words). :class:`FakeMongod` answers the saslStart / saslContinue commands
+with a python-gssapi acceptor, as mongod does with Cyrus SASL: Kerberos handshake, then the
+RFC 4752 security-layer exchange.
 
 Also imported by the child interpreters of the tests (no pytest here).
 """
@@ -104,103 +105,65 @@ def authenticate_gssapi(
     props: Properties,
     conn: FakeMongod,
     *,
-    _USE_PRINCIPAL: bool,  # noqa: N803 - pymongo's module global
+    _USE_PRINCIPAL: bool,  # noqa: N803 - the name pymongo gives this module-level switch
 ) -> None:
-    """pymongo 4.x ``_authenticate_gssapi``, from "Starting here" on."""
+    """Authenticate ``username`` to ``conn`` the way pymongo's GSSAPI mechanism does.
+
+    The service is ``name@host`` (``@realm`` appended when a service realm is set). With a
+    password, winkerberos >= 0.5 gets ``quote(user) + ":" + quote(password)`` as the
+    principal, older modules ``user=``/``domain=``/``password=``. The first step must
+    return 0; the handshake loop runs at most 10 legs; the server's offer is unwrapped and
+    answered with ``authGSSClientWrap(ctx, offer, username)``; Clean always runs; any
+    ``KrbError`` becomes an OperationFailure carrying ``str(exc)``.
+    """
+    service = f"{props.service_name}@{props.service_host or conn.address[0]}"
+    if props.service_realm is not None:
+        service += f"@{props.service_realm}"
+    flags = kerberos.GSS_C_MUTUAL_FLAG
     try:
-        # Starting here and continuing through the while loop below - establish
-        # the security context. See RFC 4752, Section 3.1, first paragraph.
-        host = props.service_host or conn.address[0]
-        service = props.service_name + "@" + host
-        if props.service_realm is not None:
-            service = service + "@" + props.service_realm
-
-        if password is not None:
-            if _USE_PRINCIPAL:
-                # Note that, though we use unquote_plus for unquoting URI
-                # options, we use quote here. Microsoft's UrlUnescape (used
-                # by WinKerberos) doesn't support +.
-                principal = ":".join((quote(username), quote(password)))
-                result, ctx = kerberos.authGSSClientInit(
-                    service, principal, gssflags=kerberos.GSS_C_MUTUAL_FLAG
-                )
-            else:
-                if "@" in username:
-                    user, domain = username.split("@", 1)
-                else:
-                    user, domain = username, None
-                result, ctx = kerberos.authGSSClientInit(
-                    service,
-                    gssflags=kerberos.GSS_C_MUTUAL_FLAG,
-                    user=user,
-                    domain=domain,
-                    password=password,
-                )
+        if password is None:
+            result, ctx = kerberos.authGSSClientInit(service, gssflags=flags)
+        elif _USE_PRINCIPAL:
+            principal = f"{quote(username)}:{quote(password)}"
+            result, ctx = kerberos.authGSSClientInit(service, principal, gssflags=flags)
         else:
-            result, ctx = kerberos.authGSSClientInit(service, gssflags=kerberos.GSS_C_MUTUAL_FLAG)
-
+            user, _, domain = username.partition("@")
+            result, ctx = kerberos.authGSSClientInit(
+                service, gssflags=flags, user=user, domain=domain or None, password=password
+            )
         if result != kerberos.AUTH_GSS_COMPLETE:
             raise OperationFailure("Kerberos context failed to initialize.")
-
         try:
-            # pykerberos uses a weird mix of exceptions and return values
-            # to indicate errors.
-            # 0 == continue, 1 == complete, -1 == error
-            # Only authGSSClientStep can return 0.
             if kerberos.authGSSClientStep(ctx, "") != 0:
-                raise OperationFailure("Unknown kerberos failure in step function.")
-
-            # Start a SASL conversation with mongod/s
-            # Note: pykerberos deals with base64 encoded byte strings.
-            # Since mongo accepts base64 strings as the payload we don't
-            # have to use bson.binary.Binary.
-            payload = kerberos.authGSSClientResponse(ctx)
-            cmd = {
+                raise OperationFailure("the first step did not ask to continue")
+            start = {
                 "saslStart": 1,
                 "mechanism": "GSSAPI",
-                "payload": payload,
+                "payload": kerberos.authGSSClientResponse(ctx),
                 "autoAuthorize": 1,
             }
-            response = conn.command("$external", cmd)
-
-            # Limit how many times we loop to catch protocol / library issues
+            response = conn.command("$external", start)
             for _ in range(10):
                 result = kerberos.authGSSClientStep(ctx, str(response["payload"]))
                 if result == -1:
-                    raise OperationFailure("Unknown kerberos failure in step function.")
-
-                payload = kerberos.authGSSClientResponse(ctx) or ""
-
-                cmd = {
-                    "saslContinue": 1,
-                    "conversationId": response["conversationId"],
-                    "payload": payload,
-                }
-                response = conn.command("$external", cmd)
-
+                    raise OperationFailure("the step failed")
+                response = _continue(conn, response, kerberos.authGSSClientResponse(ctx) or "")
                 if result == kerberos.AUTH_GSS_COMPLETE:
                     break
             else:
-                raise OperationFailure("Kerberos authentication failed to complete.")
-
-            # Once the security context is established actually authenticate.
-            # See RFC 4752, Section 3.1, last two paragraphs.
+                raise OperationFailure("the handshake did not complete in 10 legs")
             if kerberos.authGSSClientUnwrap(ctx, str(response["payload"])) != 1:
-                raise OperationFailure("Unknown kerberos failure during GSS_Unwrap step.")
-
+                raise OperationFailure("unwrapping the offer failed")
             if kerberos.authGSSClientWrap(ctx, kerberos.authGSSClientResponse(ctx), username) != 1:
-                raise OperationFailure("Unknown kerberos failure during GSS_Wrap step.")
-
-            payload = kerberos.authGSSClientResponse(ctx)
-            cmd = {
-                "saslContinue": 1,
-                "conversationId": response["conversationId"],
-                "payload": payload,
-            }
-            conn.command("$external", cmd)
-
+                raise OperationFailure("wrapping the answer failed")
+            _continue(conn, response, kerberos.authGSSClientResponse(ctx))
         finally:
             kerberos.authGSSClientClean(ctx)
-
     except kerberos.KrbError as exc:
         raise OperationFailure(str(exc)) from None
+
+
+def _continue(conn: FakeMongod, previous: dict[str, Any], payload: str | None) -> dict[str, Any]:
+    """One saslContinue command with ``payload``."""
+    cmd = {"saslContinue": 1, "conversationId": previous["conversationId"], "payload": payload}
+    return conn.command("$external", cmd)

@@ -1,6 +1,6 @@
-"""pymongo's exact GSSAPI call sequence (``_authenticate_gssapi``) against a fake mongod.
+"""pymongo's GSSAPI call sequence against a fake mongod.
 
-See tests/mongo_peer.py: the client side is pymongo's code verbatim over
+See tests/mongo_peer.py: the client side makes pymongo's calls, in its order, over
 ``import winkerberos as kerberos``; the server is a python-gssapi acceptor speaking SASL.
 """
 
