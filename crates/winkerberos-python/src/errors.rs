@@ -2,6 +2,7 @@
 
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
+use pyo3::types::PyTuple;
 use winkerberos::{Error, ErrorKind, Status};
 
 pyo3::import_exception!(winkerberos._errors, KrbError);
@@ -13,8 +14,7 @@ pyo3::import_exception!(winkerberos._errors, PwdChangeError);
 ///
 /// Unix (pykerberos/kerberos): `((major_text, major), (minor_text, minor))`, minor as the
 /// signed krb5 code. Windows (winkerberos): one string, `"SSPI: <function>: <text>"`.
-fn original_args<'py>(py: Python<'py>, err: &Error) -> PyResult<Bound<'py, pyo3::types::PyTuple>> {
-    use pyo3::types::PyTuple;
+fn original_args<'py>(py: Python<'py>, err: &Error) -> PyResult<Bound<'py, PyTuple>> {
     if cfg!(windows) {
         let text = match err.status() {
             Status::Sspi { text, .. } => text.as_str(),
@@ -49,6 +49,25 @@ fn original_args<'py>(py: Python<'py>, err: &Error) -> PyResult<Bound<'py, pyo3:
     )
 }
 
+/// An instance of the exception class `E` with the originals' `args`, plus our full
+/// `message` (what `str()` shows) and `hint`. A failure to build it is raised instead.
+fn exception<'py, E: pyo3::PyTypeInfo>(
+    args: PyResult<Bound<'py, PyTuple>>,
+    message: &str,
+    hint: Option<&str>,
+) -> PyResult<Bound<'py, PyAny>> {
+    let args = args?;
+    let exc = args.py().get_type::<E>().call1(args)?;
+    exc.setattr("message", message)?;
+    exc.setattr("hint", hint)?;
+    Ok(exc)
+}
+
+/// Raises what `exc` built, or the error that kept it from being built.
+fn raise(exc: PyResult<Bound<'_, PyAny>>) -> PyErr {
+    exc.map_or_else(|failed| failed, PyErr::from_value)
+}
+
 /// Converts a crate error raised by the Python function `api` into a Python exception.
 ///
 /// Argument problems become `ValueError`; everything else is a `GSSError` carrying the
@@ -58,14 +77,6 @@ pub(crate) fn to_pyerr(py: Python<'_>, api: &'static str, err: Error) -> PyErr {
     if err.kind() == ErrorKind::InvalidArgument {
         return PyValueError::new_err(format!("{api}: {err}"));
     }
-    match build(py, api, &err) {
-        Ok(exc) => exc,
-        Err(failed) => failed,
-    }
-}
-
-fn build(py: Python<'_>, api: &'static str, err: &Error) -> PyResult<PyErr> {
-    let exc = py.get_type::<GSSError>().call1(original_args(py, err)?)?;
     let (major, minor) = match err.status() {
         Status::Gss { major, minor, .. } => {
             (Some(i64::from(*major)), Some(i64::from(*minor as i32)))
@@ -73,27 +84,25 @@ fn build(py: Python<'_>, api: &'static str, err: &Error) -> PyResult<PyErr> {
         Status::Sspi { code, .. } => (Some(i64::from(*code)), None),
         _ => (None, None),
     };
-    exc.setattr("message", format!("{api}: {err}"))?;
-    exc.setattr("operation", err.operation())?;
-    exc.setattr("kind", format!("{:?}", err.kind()))?;
-    exc.setattr("major", major)?;
-    exc.setattr("minor", minor)?;
-    exc.setattr("hint", err.hint_text())?;
-    Ok(PyErr::from_value(exc))
+    raise(
+        exception::<GSSError>(
+            original_args(py, &err),
+            &format!("{api}: {err}"),
+            err.hint_text(),
+        )
+        .and_then(|exc| {
+            exc.setattr("operation", err.operation())?;
+            exc.setattr("kind", format!("{:?}", err.kind()))?;
+            exc.setattr("major", major)?;
+            exc.setattr("minor", minor)?;
+            Ok(exc)
+        }),
+    )
 }
 
 /// A `KrbError` with the given `args` and our full message.
-pub(crate) fn krb_error_args(
-    args: PyResult<Bound<'_, pyo3::types::PyTuple>>,
-    message: &str,
-) -> PyErr {
-    let build = || -> PyResult<PyErr> {
-        let args = args?;
-        let exc = args.py().get_type::<KrbError>().call1(args)?;
-        exc.setattr("message", message)?;
-        Ok(PyErr::from_value(exc))
-    };
-    build().unwrap_or_else(|failed| failed)
+pub(crate) fn krb_error_args(args: PyResult<Bound<'_, PyTuple>>, message: &str) -> PyErr {
+    raise(exception::<KrbError>(args, message, None))
 }
 
 /// A `KrbError` with the originals' single-message `args`.
@@ -113,31 +122,17 @@ fn krb5_code_and_text(err: &Error) -> (String, i64) {
     }
 }
 
-/// Raises `class` with pykerberos' `args` for a password function and our full message.
-fn password_error<E: pyo3::PyTypeInfo>(
-    py: Python<'_>,
-    api: &'static str,
-    err: &Error,
-    args: Bound<'_, pyo3::types::PyTuple>,
-) -> PyErr {
-    let build = || -> PyResult<PyErr> {
-        let exc = py.get_type::<E>().call1(args)?;
-        exc.setattr("message", format!("{api}: {err}"))?;
-        exc.setattr("hint", err.hint_text())?;
-        Ok(PyErr::from_value(exc))
-    };
-    build().unwrap_or_else(|failed| failed)
-}
-
 /// A `BasicAuthError` for checkPassword: `args == (krb5 text, krb5 code)`.
 pub(crate) fn basic_auth_error(py: Python<'_>, err: &Error) -> PyErr {
     if err.kind() == ErrorKind::InvalidArgument {
         return PyValueError::new_err(format!("checkPassword: {err}"));
     }
-    match krb5_code_and_text(err).into_pyobject(py) {
-        Ok(args) => password_error::<BasicAuthError>(py, "checkPassword", err, args),
-        Err(failed) => failed,
-    }
+    let args = krb5_code_and_text(err).into_pyobject(py);
+    raise(exception::<BasicAuthError>(
+        args,
+        &format!("checkPassword: {err}"),
+        err.hint_text(),
+    ))
 }
 
 /// A `PwdChangeError` for changePassword: `args == (krb5 text, krb5 code)`, or for a
@@ -152,8 +147,9 @@ pub(crate) fn pwd_change_error(py: Python<'_>, err: &Error) -> PyErr {
     } else {
         pair.into_pyobject(py)
     };
-    match args {
-        Ok(args) => password_error::<PwdChangeError>(py, "changePassword", err, args),
-        Err(failed) => failed,
-    }
+    raise(exception::<PwdChangeError>(
+        args,
+        &format!("changePassword: {err}"),
+        err.hint_text(),
+    ))
 }
