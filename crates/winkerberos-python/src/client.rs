@@ -9,10 +9,11 @@ use pyo3::types::{PyBytes, PyString};
 use winkerberos::{
     Credential, Error, ErrorKind, Initiator, InitiatorOptions, Secret, Step, Target, sasl,
 };
+use zeroize::Zeroizing;
 
 use crate::cache;
 use crate::convert::{
-    b64encode, gss_flags, optional_text, secret, text, text_or_bytes, token_text, type_name,
+    b64encode, gss_flags, optional_text, secret, secret_text, text, token_text, type_name,
 };
 use crate::errors::to_pyerr;
 use crate::locked;
@@ -160,10 +161,14 @@ fn credential(
         // winkerberos: explicit user/domain/password win over `principal`.
         return Ok(Credential::from_parts(&user, domain.as_deref(), password));
     }
+    // The principal may carry a password ("user@REALM:password"): our copy is wiped on drop
+    // and only borrowed from here on.
     let principal = match principal {
-        Some(p) if !p.is_none() => text_or_bytes(p, "principal")?,
-        _ => String::new(),
+        Some(p) if !p.is_none() => secret_text(p, "principal")?,
+        _ => Zeroizing::new(Vec::new()),
     };
+    let principal = std::str::from_utf8(&principal)
+        .map_err(|_| PyValueError::new_err("principal must be valid UTF-8"))?;
     Ok(match password {
         Some(_) if principal.is_empty() => {
             return Err(PyValueError::new_err(
@@ -171,7 +176,7 @@ fn credential(
             ));
         }
         Some(password) if !principal.contains(':') => Ok(Credential::password(principal, password)),
-        _ => Credential::parse_principal(&principal),
+        _ => Credential::parse_principal(principal),
     })
 }
 

@@ -88,18 +88,17 @@ fn bytes_like_error(value: &Bound<'_, PyAny>, name: &str) -> PyErr {
     ))
 }
 
-/// Reads a `str` or bytes-like value that must be valid UTF-8 text without NULs.
-pub(crate) fn text_or_bytes(value: &Bound<'_, PyAny>, name: &str) -> PyResult<String> {
+/// Reads a `str` or bytes-like value that may hold a secret, without NULs, into a buffer
+/// that is wiped on drop.
+pub(crate) fn secret_text(value: &Bound<'_, PyAny>, name: &str) -> PyResult<Zeroizing<Vec<u8>>> {
     let bytes = bytes_like(value, name)?;
     reject_nul(&bytes, name)?;
-    String::from_utf8(bytes.to_vec())
-        .map_err(|_| PyValueError::new_err(format!("{name} must be valid UTF-8")))
+    Ok(bytes)
 }
 
 /// Reads a password (`str` or bytes-like); every copy made here is wiped.
 pub(crate) fn secret(value: &Bound<'_, PyAny>, name: &str) -> PyResult<Secret> {
-    let mut bytes = bytes_like(value, name)?;
-    reject_nul(&bytes, name)?;
+    let mut bytes = secret_text(value, name)?;
     Ok(Secret::new(std::mem::take(&mut *bytes)))
 }
 
