@@ -804,25 +804,7 @@ fn delegated_credentials_reach_a_second_service() -> Outcome {
     );
     let delegated = s.delegated_credential().ok_or("no delegated credential")?;
     // The service now acts as the user toward another service.
-    let mut onward = Initiator::new(
-        "host@localhost",
-        InitiatorOptions {
-            delegated: Some(delegated),
-            ..Default::default()
-        },
-    )
-    .map_err(|e| e.to_string())?;
-    let mut backend = Acceptor::new(AcceptorOptions {
-        service: Some("host@localhost".into()),
-        ..Default::default()
-    })
-    .map_err(|e| e.to_string())?;
-    handshake(&mut onward, &mut backend)?;
-    ensure!(
-        backend.initiator_name().ok() == Some(var("WKTEST_USER")),
-        "backend saw {:?}",
-        backend.initiator_name()
-    );
+    act_as_delegating_user(delegated, Mech::Kerberos, &var("WKTEST_USER"))?;
     // Without DELEG nothing is delegated.
     let mut c = client(InitiatorOptions::default())?;
     let mut s = server()?;
@@ -830,6 +812,33 @@ fn delegated_credentials_reach_a_second_service() -> Outcome {
     ensure!(
         s.delegated_credential().is_none(),
         "delegated without DELEG"
+    );
+    Ok(())
+}
+
+/// Authenticates to host@localhost with `delegated` credentials over `mech` and checks that
+/// the second service sees `user`, the client who delegated them.
+fn act_as_delegating_user(
+    delegated: winkerberos::DelegatedCredential,
+    mech: Mech,
+    user: &str,
+) -> Outcome {
+    let options = InitiatorOptions {
+        delegated: Some(delegated),
+        mech,
+        ..Default::default()
+    };
+    let mut onward = Initiator::new("host@localhost", options).map_err(|e| e.to_string())?;
+    let mut backend = Acceptor::new(AcceptorOptions {
+        service: Some("host@localhost".into()),
+        ..Default::default()
+    })
+    .map_err(|e| e.to_string())?;
+    handshake(&mut onward, &mut backend)?;
+    ensure!(
+        backend.initiator_name().ok().as_deref() == Some(user),
+        "backend saw {:?}",
+        backend.initiator_name()
     );
     Ok(())
 }
@@ -1164,25 +1173,6 @@ fn explicit_credentials_with_spnego() -> Outcome {
     let mut s = server()?;
     handshake(&mut c, &mut s)?;
     let delegated = s.delegated_credential().ok_or("bob delegated nothing")?;
-    let mut onward = Initiator::new(
-        "host@localhost",
-        InitiatorOptions {
-            delegated: Some(delegated),
-            mech: Mech::Spnego,
-            ..Default::default()
-        },
-    )
-    .map_err(|e| e.to_string())?;
-    let mut backend = Acceptor::new(AcceptorOptions {
-        service: Some("host@localhost".into()),
-        ..Default::default()
-    })
-    .map_err(|e| e.to_string())?;
-    handshake(&mut onward, &mut backend)?;
-    ensure!(
-        backend.initiator_name().ok() == Some(var("WKTEST_BOB")),
-        "backend saw {:?}",
-        backend.initiator_name()
-    );
+    act_as_delegating_user(delegated, Mech::Spnego, &var("WKTEST_BOB"))?;
     Ok(())
 }
