@@ -3,7 +3,7 @@
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::PyTuple;
-use winkerberos::{Error, ErrorKind, Status};
+use winkerberos::{Error, ErrorKind, Role, Status};
 
 pyo3::import_exception!(winkerberos._errors, KrbError);
 pyo3::import_exception!(winkerberos._errors, GSSError);
@@ -63,6 +63,49 @@ fn exception<'py, E: pyo3::PyTypeInfo>(
     Ok(exc)
 }
 
+/// An instance of the class for `err`'s kind that is also an `E` (see
+/// `winkerberos._errors._class_for`), with the originals' `args` and every attribute:
+/// `message`, `hint`, `operation`, `kind`, `major`, `minor`.
+fn kind_exception<'py, E: pyo3::PyTypeInfo>(
+    args: PyResult<Bound<'py, PyTuple>>,
+    message: &str,
+    err: &Error,
+    (major, minor): (Option<i64>, Option<i64>),
+) -> PyResult<Bound<'py, PyAny>> {
+    let args = args?;
+    let py = args.py();
+    let role = match err.role() {
+        Some(Role::Client) => Some("client"),
+        Some(Role::Service) => Some("service"),
+        _ => None,
+    };
+    let class = py
+        .import("winkerberos._errors")?
+        .getattr("_class_for")?
+        .call1((py.get_type::<E>(), err.kind().name(), role))?;
+    let exc = class.call1(args)?;
+    exc.setattr("message", message)?;
+    exc.setattr("hint", err.hint_text())?;
+    exc.setattr("operation", err.operation())?;
+    exc.setattr("kind", err.kind().name())?;
+    exc.setattr("major", major)?;
+    exc.setattr("minor", minor)?;
+    Ok(exc)
+}
+
+/// The `major` and `minor` attributes of an error: GSSAPI's codes, SSPI's status as
+/// `major`, or a krb5 library code as `minor`.
+fn codes(err: &Error) -> (Option<i64>, Option<i64>) {
+    match err.status() {
+        Status::Gss { major, minor, .. } => {
+            (Some(i64::from(*major)), Some(i64::from(minor.cast_signed())))
+        }
+        Status::Sspi { code, .. } => (Some(i64::from(*code)), None),
+        Status::Krb5 { code, .. } => (None, Some(i64::from(*code))),
+        _ => (None, None),
+    }
+}
+
 /// Raises what `exc` built, or the error that kept it from being built.
 fn raise(exc: PyResult<Bound<'_, PyAny>>) -> PyErr {
     exc.map_or_else(|failed| failed, PyErr::from_value)
@@ -70,34 +113,19 @@ fn raise(exc: PyResult<Bound<'_, PyAny>>) -> PyErr {
 
 /// Converts a crate error raised by the Python function `api` into a Python exception.
 ///
-/// Argument problems become `ValueError`; everything else is a `GSSError` carrying the
-/// originals' `args`, plus attributes `message` (the text `str()` shows), `operation`,
-/// `kind`, `major`, `minor` and `hint`.
+/// Argument problems become `ValueError`; everything else is a `GSSError` (of the class of
+/// its kind too) carrying the originals' `args`, plus attributes `message` (the text `str()`
+/// shows), `operation`, `kind`, `major`, `minor` and `hint`.
 pub(crate) fn to_pyerr(py: Python<'_>, api: &'static str, err: Error) -> PyErr {
     if err.kind() == ErrorKind::InvalidArgument {
         return PyValueError::new_err(format!("{api}: {err}"));
     }
-    let (major, minor) = match err.status() {
-        Status::Gss { major, minor, .. } => {
-            (Some(i64::from(*major)), Some(i64::from(*minor as i32)))
-        }
-        Status::Sspi { code, .. } => (Some(i64::from(*code)), None),
-        _ => (None, None),
-    };
-    raise(
-        exception::<GSSError>(
-            original_args(py, &err),
-            &format!("{api}: {err}"),
-            err.hint_text(),
-        )
-        .and_then(|exc| {
-            exc.setattr("operation", err.operation())?;
-            exc.setattr("kind", format!("{:?}", err.kind()))?;
-            exc.setattr("major", major)?;
-            exc.setattr("minor", minor)?;
-            Ok(exc)
-        }),
-    )
+    raise(kind_exception::<GSSError>(
+        original_args(py, &err),
+        &format!("{api}: {err}"),
+        &err,
+        codes(&err),
+    ))
 }
 
 /// A `KrbError` with the given `args` and our full message.
@@ -128,10 +156,11 @@ pub(crate) fn basic_auth_error(py: Python<'_>, err: &Error) -> PyErr {
         return PyValueError::new_err(format!("checkPassword: {err}"));
     }
     let args = krb5_code_and_text(err).into_pyobject(py);
-    raise(exception::<BasicAuthError>(
+    raise(kind_exception::<BasicAuthError>(
         args,
         &format!("checkPassword: {err}"),
-        err.hint_text(),
+        err,
+        codes(err),
     ))
 }
 
@@ -147,9 +176,10 @@ pub(crate) fn pwd_change_error(py: Python<'_>, err: &Error) -> PyErr {
     } else {
         pair.into_pyobject(py)
     };
-    raise(exception::<PwdChangeError>(
+    raise(kind_exception::<PwdChangeError>(
         args,
         &format!("changePassword: {err}"),
-        err.hint_text(),
+        err,
+        codes(err),
     ))
 }

@@ -444,6 +444,21 @@ impl Initiator {
             "gss_init_sec_context",
             "create a new context to authenticate again",
         )?;
+        if input.is_empty() && self.session.phase == Phase::InProgress {
+            // A server that gives up sends nothing (HTTP 401 without a Negotiate value, an
+            // LDAP bind result without credentials); some clients pass that on as "".
+            let err = Error::new(
+                ErrorKind::DefectiveToken,
+                "gss_init_sec_context",
+                "the service's reply is empty: it ended the handshake without a token",
+            )
+            .hint(
+                "the service sent nothing to continue with, so it most likely rejected the \
+                 client: look at the service's own error (its response status, log or \
+                 diagnostic message)",
+            );
+            return self.session.finish_leg(Err(err));
+        }
         let result = self.session.context.initiate(
             self.credential.as_deref(),
             &self.target.name,

@@ -138,8 +138,12 @@ impl Credential {
 
     /// Builds credentials from winkerberos' separate `user`, `domain` and `password` values.
     ///
-    /// `domain` becomes the realm (`user@DOMAIN`) unless `user` already names one. Without a
+    /// `domain` becomes the realm (`user@REALM`) unless `user` already names one. Without a
     /// password the result selects that principal from the credential-cache collection.
+    ///
+    /// On Unix a Windows-style domain is turned into its realm as Windows users expect (see
+    /// [`Config::realm_for_domain`](crate::krb5conf::Config::realm_for_domain)): `samba.local`
+    /// and, when krb5.conf ties them, `SAMBA` both become `SAMBA.LOCAL`.
     pub fn from_parts(user: &str, domain: Option<&str>, password: Option<Secret>) -> Result<Self> {
         if user.is_empty() {
             return Err(Error::new(
@@ -149,7 +153,9 @@ impl Credential {
             ));
         }
         let principal = match domain {
-            Some(domain) if !domain.is_empty() && !user.contains('@') => format!("{user}@{domain}"),
+            Some(domain) if !domain.is_empty() && !user.contains('@') => {
+                format!("{user}@{}", realm_for_domain(domain)?)
+            }
             _ => user.to_owned(),
         };
         Ok(match password {
@@ -159,6 +165,16 @@ impl Credential {
             },
             None => Self::Principal(principal),
         })
+    }
+}
+
+/// The realm a Windows-style domain names: on Unix by krb5.conf's rule, on Windows (where
+/// SSPI takes the domain itself) unchanged.
+fn realm_for_domain(domain: &str) -> Result<String> {
+    if cfg!(unix) {
+        crate::krb5conf::Config::load().realm_for_domain(domain)
+    } else {
+        Ok(domain.to_owned())
     }
 }
 

@@ -51,6 +51,68 @@ pub enum ErrorKind {
     CredentialMismatch,
     /// Any other failure reported by the mechanism.
     Failure,
+    /// The clocks of the client, the KDC and the service differ by more than the allowed
+    /// skew (`clockskew` in krb5.conf, 300 s by default), or a ticket is not yet valid.
+    ClockSkew,
+    /// The service's key (its keytab entry on Unix, its account's password on Windows) is
+    /// not the one the KDC encrypted the ticket with: wrong key version or encryption type.
+    StaleKeytab,
+    /// The user's password has expired; it must be changed before it can be used.
+    PasswordExpired,
+    /// The user must change the password before first use (or after an administrator reset
+    /// it). MIT's library reports this as [`ErrorKind::PasswordExpired`]; Heimdal's and SSPI
+    /// tell the two apart.
+    PasswordChangeRequired,
+    /// The realm is unknown here: krb5.conf names no KDC for it and none was found in DNS
+    /// (often a misspelled realm).
+    UnknownRealm,
+    /// The service is in another realm to which the client's realm has no cross-realm trust.
+    NoCrossRealmTrust,
+}
+
+impl ErrorKind {
+    /// The kind's name, as `Debug` shows it and as Python's `kind` attribute holds it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::LibraryUnavailable => "LibraryUnavailable",
+            Self::Unsupported => "Unsupported",
+            Self::InvalidArgument => "InvalidArgument",
+            Self::NotEstablished => "NotEstablished",
+            Self::AlreadyEstablished => "AlreadyEstablished",
+            Self::NoCredentials => "NoCredentials",
+            Self::AuthenticationFailed => "AuthenticationFailed",
+            Self::UnknownPrincipal => "UnknownPrincipal",
+            Self::KdcUnreachable => "KdcUnreachable",
+            Self::BadName => "BadName",
+            Self::BadMechanism => "BadMechanism",
+            Self::BadBindings => "BadBindings",
+            Self::DefectiveToken => "DefectiveToken",
+            Self::BadSignature => "BadSignature",
+            Self::Replay => "Replay",
+            Self::Expired => "Expired",
+            Self::FlagsNotGranted => "FlagsNotGranted",
+            Self::PasswordRejected => "PasswordRejected",
+            Self::CredentialMismatch => "CredentialMismatch",
+            Self::Failure => "Failure",
+            Self::ClockSkew => "ClockSkew",
+            Self::StaleKeytab => "StaleKeytab",
+            Self::PasswordExpired => "PasswordExpired",
+            Self::PasswordChangeRequired => "PasswordChangeRequired",
+            Self::UnknownRealm => "UnknownRealm",
+            Self::NoCrossRealmTrust => "NoCrossRealmTrust",
+        }
+    }
+}
+
+/// Whose principal a failure is about, where the mechanism says (set for
+/// [`ErrorKind::UnknownPrincipal`]: an unknown user or an unknown service).
+#[non_exhaustive]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Role {
+    /// The client (user) principal.
+    Client,
+    /// The service principal.
+    Service,
 }
 
 /// The status codes reported by the underlying mechanism, with their texts.
@@ -95,6 +157,7 @@ pub struct Error {
     status: Status,
     message: Box<str>,
     hint: Option<Box<str>>,
+    role: Option<Role>,
 }
 
 impl Error {
@@ -107,6 +170,7 @@ impl Error {
             status: Status::None,
             message: message.into(),
             hint: None,
+            role: None,
         }
     }
 
@@ -123,6 +187,7 @@ impl Error {
             status,
             message: message.into(),
             hint: None,
+            role: None,
         }
     }
 
@@ -131,6 +196,28 @@ impl Error {
     pub fn hint(mut self, hint: impl Into<Box<str>>) -> Self {
         self.hint = Some(hint.into());
         self
+    }
+
+    /// Replaces the kind and hint, for a caller that knows more about the failure than the
+    /// mechanism said (such as that the realm it names is configured nowhere).
+    #[must_use]
+    pub(crate) fn reclassify(mut self, kind: ErrorKind, hint: impl Into<Box<str>>) -> Self {
+        self.kind = kind;
+        self.hint = Some(hint.into());
+        self
+    }
+
+    /// Records whose principal the failure is about.
+    #[must_use]
+    pub(crate) fn with_role(mut self, role: Option<Role>) -> Self {
+        self.role = role;
+        self
+    }
+
+    /// Whose principal the failure is about (the client's or the service's), when known:
+    /// set for [`ErrorKind::UnknownPrincipal`].
+    pub fn role(&self) -> Option<Role> {
+        self.role
     }
 
     /// Attaches a hint only if none is set yet.

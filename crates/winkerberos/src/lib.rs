@@ -45,6 +45,8 @@ mod cred;
 mod error;
 mod flags;
 mod keytab;
+mod kinds;
+pub mod krb5conf;
 mod name;
 mod password;
 #[cfg(unix)]
@@ -57,7 +59,7 @@ pub use context::{
     ServiceCredential, Step, Target, Unwrapped,
 };
 pub use cred::{Credential, Secret};
-pub use error::{Error, ErrorKind, Result, Status};
+pub use error::{Error, ErrorKind, Result, Role, Status};
 pub use flags::Flags;
 pub use keytab::{default_keytab_name, keytab_principals};
 pub use password::{change_password, check_password};

@@ -12,18 +12,11 @@ use crate::context::{IovWrapped, Mech, Unwrapped};
 use crate::cred::{Credential, Secret};
 use crate::error::{Error, ErrorKind, Result, Status};
 use crate::flags::Flags;
+use crate::kinds::{self, Platform, Side};
 use crate::name::{NameForm, TargetName};
 
 /// The GSSAPI backend.
 pub(crate) struct Gssapi;
-
-/// Which side a call acts for, to give the right advice.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Side {
-    Initiator,
-    Acceptor,
-    Either,
-}
 
 fn lib() -> Result<&'static Library> {
     ffi::library().map_err(|e| {
@@ -77,7 +70,9 @@ impl Backend for Gssapi {
                     )
                     .hint("use MIT krb5 or Heimdal, or obtain a ticket with kinit first"));
                 };
-                result.map(Some).map_err(|f| failure(f, Side::Initiator))
+                result.map(Some).map_err(|f| {
+                    unknown_realm_if_unconfigured(failure(f, Side::Initiator), principal)
+                })
             }
         }
     }
@@ -155,6 +150,7 @@ impl Backend for Gssapi {
 
     fn change_password(principal: &str, old: &Secret, new: &Secret) -> Result<()> {
         const OP: &str = "change password";
+        let principal_text = principal.to_owned();
         let principal = c_string(principal.as_bytes(), "the user name")?;
         let old = c_string(old.expose(), "the old password")?;
         let new = c_string(new.expose(), "the new password")?;
@@ -170,15 +166,36 @@ impl Backend for Gssapi {
                 code,
                 message,
             } => {
-                let kind = krb5_kind(code.cast_unsigned()).unwrap_or(ErrorKind::Failure);
+                let (kind, role) =
+                    kinds::krb5_kind(code, false, &message).unwrap_or((ErrorKind::Failure, None));
                 let status = Status::Krb5 {
                     code,
                     text: message.clone(),
                 };
-                let error = Error::with_status(kind, call, status, message);
-                match hint(kind, code.cast_unsigned(), Side::Initiator) {
+                // The initial ticket came from the KDC, so a realm "without a KDC" here means
+                // krb5.conf names no password server for it.
+                if call == "krb5_change_password" && kind == ErrorKind::UnknownRealm {
+                    return Error::with_status(
+                        ErrorKind::KdcUnreachable,
+                        call,
+                        status,
+                        format!("{message} (no password-change server is known for the realm)"),
+                    )
+                    .hint(
+                        "krb5.conf names no kpasswd_server (nor admin_server) for the realm: add \
+                         `kpasswd_server = HOST:464` to the realm's entry under [realms] (Samba's \
+                         generated krb5.conf lacks it; its DCs serve kpasswd on port 464)",
+                    );
+                }
+                let error = Error::with_status(kind, call, status, message).with_role(role);
+                let error = match kinds::hint(kind, role, Side::Initiator, Platform::Gssapi) {
                     Some(h) => error.hint(h),
                     None => error,
+                };
+                if call == "krb5_get_init_creds_password" {
+                    unknown_realm_if_unconfigured(error, &principal_text)
+                } else {
+                    error
                 }
             }
             Krb5Failure::Rejected {
@@ -421,33 +438,6 @@ fn check_sequence(supplementary: u32) -> Result<()> {
     }
 }
 
-/// krb5 error codes (`ERROR_TABLE_BASE_krb5` + n) that say more than the major status.
-mod krb5_code {
-    const BASE: u32 = 0x96c7_3a00;
-    pub(super) const C_PRINCIPAL_UNKNOWN: u32 = BASE + 6;
-    pub(super) const S_PRINCIPAL_UNKNOWN: u32 = BASE + 7;
-    pub(super) const KEY_EXPIRED: u32 = BASE + 23;
-    pub(super) const PREAUTH_FAILED: u32 = BASE + 24;
-    pub(super) const AP_BAD_INTEGRITY: u32 = BASE + 31;
-    pub(super) const TKT_EXPIRED: u32 = BASE + 32;
-    pub(super) const AP_REPEAT: u32 = BASE + 34;
-    pub(super) const KDC_UNREACH: u32 = BASE + 156;
-}
-
-/// The kind of failure a krb5 error code names, when it says more than its GSSAPI status.
-fn krb5_kind(code: u32) -> Option<ErrorKind> {
-    Some(match code {
-        krb5_code::C_PRINCIPAL_UNKNOWN | krb5_code::S_PRINCIPAL_UNKNOWN => {
-            ErrorKind::UnknownPrincipal
-        }
-        krb5_code::PREAUTH_FAILED | krb5_code::AP_BAD_INTEGRITY => ErrorKind::AuthenticationFailed,
-        krb5_code::AP_REPEAT => ErrorKind::Replay,
-        krb5_code::KDC_UNREACH => ErrorKind::KdcUnreachable,
-        krb5_code::KEY_EXPIRED | krb5_code::TKT_EXPIRED => ErrorKind::Expired,
-        _ => return None,
-    })
-}
-
 fn c_string(bytes: &[u8], what: &str) -> Result<zeroize::Zeroizing<std::ffi::CString>> {
     std::ffi::CString::new(bytes.to_vec())
         .map(zeroize::Zeroizing::new)
@@ -460,26 +450,59 @@ fn c_string(bytes: &[u8], what: &str) -> Result<zeroize::Zeroizing<std::ffi::CSt
         })
 }
 
+/// A `KdcUnreachable` failure for a user whose realm krb5.conf does not know (and DNS may
+/// not either) is an unknown realm: Heimdal reports a misspelled realm so.
+fn unknown_realm_if_unconfigured(error: Error, principal: &str) -> Error {
+    if error.kind() != ErrorKind::KdcUnreachable {
+        return error;
+    }
+    let Some((_, realm)) = principal.rsplit_once('@') else {
+        return error;
+    };
+    let config = crate::krb5conf::Config::load();
+    if config.realm_kdcs(realm).is_empty() && !config.dns_lookup_kdc() {
+        let hint = kinds::hint(
+            ErrorKind::UnknownRealm,
+            None,
+            Side::Initiator,
+            Platform::Gssapi,
+        )
+        .unwrap_or_default();
+        error.reclassify(ErrorKind::UnknownRealm, hint)
+    } else {
+        error
+    }
+}
+
 /// Turns a GSSAPI failure into an [`Error`] with a kind, a readable message and a hint.
 fn failure(f: Failure, side: Side) -> Error {
     let routine_error = f.major & routine::MASK;
-    let kind = krb5_kind(f.minor).unwrap_or(match routine_error {
-        routine::BAD_MECH | routine::UNAVAILABLE => ErrorKind::BadMechanism,
-        routine::BAD_NAME | routine::BAD_NAMETYPE => ErrorKind::BadName,
-        routine::BAD_BINDINGS => ErrorKind::BadBindings,
-        routine::BAD_SIG => ErrorKind::BadSignature,
-        routine::NO_CRED | routine::DEFECTIVE_CREDENTIAL => ErrorKind::NoCredentials,
-        routine::NO_CONTEXT => ErrorKind::NotEstablished,
-        routine::DEFECTIVE_TOKEN | routine::BAD_STATUS | routine::BAD_QOP => {
-            ErrorKind::DefectiveToken
-        }
-        routine::CREDENTIALS_EXPIRED | routine::CONTEXT_EXPIRED => ErrorKind::Expired,
-        // A calling error (bad pointer or token buffer) is our input's fault.
-        0 => ErrorKind::DefectiveToken,
-        _ => ErrorKind::Failure,
-    });
+    let accepting = f.call == "gss_accept_sec_context";
+    let minor = f.minor.cast_signed();
+    let (kind, role) = kinds::krb5_kind(minor, accepting, &f.minor_text).unwrap_or((
+        match routine_error {
+            routine::BAD_MECH | routine::UNAVAILABLE => ErrorKind::BadMechanism,
+            routine::BAD_NAME | routine::BAD_NAMETYPE => ErrorKind::BadName,
+            routine::BAD_BINDINGS => ErrorKind::BadBindings,
+            routine::BAD_SIG => ErrorKind::BadSignature,
+            routine::NO_CRED | routine::DEFECTIVE_CREDENTIAL => ErrorKind::NoCredentials,
+            routine::NO_CONTEXT => ErrorKind::NotEstablished,
+            routine::DEFECTIVE_TOKEN | routine::BAD_STATUS | routine::BAD_QOP => {
+                ErrorKind::DefectiveToken
+            }
+            routine::CREDENTIALS_EXPIRED | routine::CONTEXT_EXPIRED => ErrorKind::Expired,
+            // A calling error (bad pointer or token buffer) is our input's fault.
+            0 => ErrorKind::DefectiveToken,
+            _ => ErrorKind::Failure,
+        },
+        None,
+    ));
     // A tampered message also fails with a bad-integrity krb5 code: that is not a password.
-    let kind = if kind == ErrorKind::AuthenticationFailed && routine_error == routine::BAD_SIG {
+    let kind = if matches!(
+        kind,
+        ErrorKind::AuthenticationFailed | ErrorKind::StaleKeytab
+    ) && routine_error == routine::BAD_SIG
+    {
         ErrorKind::BadSignature
     } else {
         kind
@@ -494,6 +517,12 @@ fn failure(f: Failure, side: Side) -> Error {
                 | ErrorKind::KdcUnreachable
                 | ErrorKind::Replay
                 | ErrorKind::Expired
+                | ErrorKind::ClockSkew
+                | ErrorKind::StaleKeytab
+                | ErrorKind::PasswordExpired
+                | ErrorKind::PasswordChangeRequired
+                | ErrorKind::UnknownRealm
+                | ErrorKind::NoCrossRealmTrust
         );
     // MIT reports some failures with a minor code whose text is "Success": no information.
     let minor_informative = !f.minor_text.is_empty() && f.minor_text != "Success";
@@ -506,6 +535,22 @@ fn failure(f: Failure, side: Side) -> Error {
     } else {
         format!("{} ({})", f.major_text, f.minor_text)
     };
+    // Heimdal passes on the KDC's e-text ("PROCESS_TGS (...)", "REQUIRED PWCHANGE"), which
+    // does not say what it is about: name the failure first.
+    let message = match kind {
+        ErrorKind::ClockSkew if !message.to_lowercase().contains("skew") => {
+            format!("clock skew too great ({message})")
+        }
+        ErrorKind::PasswordChangeRequired if !message.contains("change") => {
+            format!("the password must be changed ({message})")
+        }
+        ErrorKind::PasswordChangeRequired | ErrorKind::PasswordExpired
+            if message.contains("KEY EXPIRED") =>
+        {
+            format!("the password has expired ({message})")
+        }
+        _ => message,
+    };
     let message = if message.is_empty() {
         format!("major status {:#x}", f.major)
     } else {
@@ -517,51 +562,9 @@ fn failure(f: Failure, side: Side) -> Error {
         major_text: f.major_text,
         minor_text: f.minor_text,
     };
-    let error = Error::with_status(kind, f.call, status, message);
-    match hint(kind, f.minor, side) {
+    let error = Error::with_status(kind, f.call, status, message).with_role(role);
+    match kinds::hint(kind, role, side, Platform::Gssapi) {
         Some(hint) => error.hint(hint),
         None => error,
     }
-}
-
-fn hint(kind: ErrorKind, minor: u32, side: Side) -> Option<&'static str> {
-    Some(match (kind, side) {
-        (ErrorKind::NoCredentials, Side::Acceptor) => {
-            "make sure the keytab (KRB5_KTNAME, else the system default) is readable and holds a key \
-             for this service"
-        }
-        (ErrorKind::NoCredentials, _) => {
-            "obtain a ticket with kinit (or point KRB5CCNAME at a ticket cache), or authenticate as a \
-             user with principal='user@REALM:password'"
-        }
-        (ErrorKind::UnknownPrincipal, _) if minor == krb5_code::C_PRINCIPAL_UNKNOWN => {
-            "check the user name and realm (realm names are case-sensitive, usually upper case)"
-        }
-        (ErrorKind::UnknownPrincipal, _) => {
-            "check the service name: 'service@host' must match a principal 'service/host@REALM' that \
-             the KDC knows (the host name may have been canonicalized)"
-        }
-        (ErrorKind::AuthenticationFailed, _) => "check the password (passwords are case-sensitive)",
-        (ErrorKind::KdcUnreachable, _) => {
-            "check that a KDC for the realm is running and reachable (see [realms] in krb5.conf or \
-             KRB5_CONFIG)"
-        }
-        (ErrorKind::Replay, _) => {
-            "the token was already used: each token may be accepted only once"
-        }
-        (ErrorKind::BadBindings, _) => "both sides must use the same channel bindings",
-        (ErrorKind::Expired, _) => "renew the credentials (kinit) and start a new context",
-        (ErrorKind::DefectiveToken, Side::Acceptor) => {
-            "pass the client's token unchanged; the client must use the same mechanism \
-             (Kerberos or SPNEGO)"
-        }
-        (ErrorKind::DefectiveToken, _) => "pass the peer's token unchanged",
-        (ErrorKind::Failure, Side::Acceptor) => {
-            "the client's token may be truncated or altered: pass it complete and unchanged"
-        }
-        (ErrorKind::BadSignature, _) => {
-            "the message was altered, or was not wrapped by this context's peer"
-        }
-        _ => return None,
-    })
 }

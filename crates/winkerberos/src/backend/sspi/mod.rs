@@ -37,6 +37,7 @@ use crate::context::{IovWrapped, Mech, Unwrapped};
 use crate::cred::{Credential, Secret};
 use crate::error::{Error, ErrorKind, Result, Status};
 use crate::flags::Flags;
+use crate::kinds::{self, Platform, Side};
 use crate::name::TargetName;
 
 use ffi::{Bindings, ContextHandle, CredHandle, Failure, Identity, SecretWide, Wide};
@@ -89,14 +90,6 @@ impl Package {
         })?;
         Ok(*cell.get_or_init(|| max))
     }
-}
-
-/// Which side a call acts for, to give the right advice.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Side {
-    Initiator,
-    Acceptor,
-    Either,
 }
 
 /// The flags SSPI can request, with their `ISC_REQ_*` bits.
@@ -675,35 +668,10 @@ fn not_confidential() -> Error {
     .hint("request confidentiality (GSS_C_CONF_FLAG) when creating the context")
 }
 
-/// The kind of failure an SSPI status stands for.
+/// The kind of failure an SSPI status stands for (the table is in `crate::kinds`, where it
+/// is unit-tested on every platform).
 fn kind_of(code: i32) -> ErrorKind {
-    use ErrorKind as K;
-    match code {
-        status::SEC_E_NO_CREDENTIALS
-        | status::SEC_E_UNKNOWN_CREDENTIALS
-        | status::SEC_E_NOT_OWNER
-        | status::SEC_E_NO_KERB_KEY
-        | status::SEC_E_WRONG_CREDENTIAL_HANDLE => K::NoCredentials,
-        status::SEC_E_LOGON_DENIED | status::SEC_E_MUTUAL_AUTH_FAILED => K::AuthenticationFailed,
-        status::SEC_E_TARGET_UNKNOWN | status::SEC_E_WRONG_PRINCIPAL => K::UnknownPrincipal,
-        status::SEC_E_NO_AUTHENTICATING_AUTHORITY | status::SEC_E_KDC_UNABLE_TO_REFER => {
-            K::KdcUnreachable
-        }
-        status::SEC_E_INVALID_TOKEN
-        | status::SEC_E_INCOMPLETE_MESSAGE
-        | status::SEC_E_ILLEGAL_MESSAGE
-        | status::SEC_E_DECRYPT_FAILURE
-        | status::SEC_E_OUT_OF_SEQUENCE => K::DefectiveToken,
-        status::SEC_E_MESSAGE_ALTERED => K::BadSignature,
-        status::SEC_E_BAD_BINDINGS => K::BadBindings,
-        status::SEC_E_CONTEXT_EXPIRED | status::SEC_I_CONTEXT_EXPIRED => K::Expired,
-        status::SEC_E_SECPKG_NOT_FOUND
-        | status::SEC_E_DOWNGRADE_DETECTED
-        | status::SEC_E_POLICY_NLTM_ONLY => K::BadMechanism,
-        status::SEC_E_UNSUPPORTED_FUNCTION | status::SEC_E_QOP_NOT_SUPPORTED => K::Unsupported,
-        status::SEC_E_INVALID_HANDLE | status::SEC_E_NO_CONTEXT => K::NotEstablished,
-        _ => K::Failure,
-    }
+    kinds::sspi_kind(code).0
 }
 
 /// The symbolic name of the statuses we map, for messages when the system has no text.
@@ -745,7 +713,7 @@ fn status_label(code: i32) -> String {
 
 /// Turns an SSPI failure into an [`Error`] with a kind, the system's text and a hint.
 fn failure(f: Failure, side: Side) -> Error {
-    let kind = kind_of(f.code);
+    let (kind, role) = kinds::sspi_kind(f.code);
     let label = status_label(f.code);
     let message = if f.text.is_empty() {
         format!("SSPI status {label}")
@@ -758,49 +726,12 @@ fn failure(f: Failure, side: Side) -> Error {
     } else {
         f.text
     };
-    let error = Error::with_status(kind, f.call, Status::Sspi { code: f.code, text }, message);
-    match hint(kind, f.code, side) {
+    let error = Error::with_status(kind, f.call, Status::Sspi { code: f.code, text }, message)
+        .with_role(role);
+    match kinds::hint(kind, role, side, Platform::Sspi) {
         Some(hint) => error.hint(hint),
         None => error,
     }
-}
-
-fn hint(kind: ErrorKind, code: i32, side: Side) -> Option<&'static str> {
-    Some(match (kind, side) {
-        _ if code == status::SEC_E_TIME_SKEW => {
-            "the clocks of this machine and the KDC differ too much; synchronise them"
-        }
-        (ErrorKind::NoCredentials, Side::Acceptor) => {
-            "the service account must have a key for this service name (setspn) and the right to \
-             accept it"
-        }
-        (ErrorKind::NoCredentials, _) => {
-            "log on with a domain account (klist shows the tickets), or authenticate as a user \
-             with principal='user@REALM:password'"
-        }
-        (ErrorKind::AuthenticationFailed, _) => {
-            "check the user name, realm and password (passwords are case-sensitive)"
-        }
-        (ErrorKind::UnknownPrincipal, _) => {
-            "check the service name: 'service@host' becomes the SPN 'service/host', which the KDC \
-             must know (setspn -Q service/host)"
-        }
-        (ErrorKind::KdcUnreachable, _) => {
-            "check that a domain controller (KDC) for the realm is reachable"
-        }
-        (ErrorKind::BadBindings, _) => "both sides must use the same channel bindings",
-        (ErrorKind::Expired, _) => "renew the credentials and start a new context",
-        (ErrorKind::DefectiveToken, Side::Acceptor) => {
-            "pass the client's token unchanged; the client must use Kerberos or SPNEGO"
-        }
-        (ErrorKind::DefectiveToken, _) => {
-            "pass the peer's token unchanged, and unwrap each message once, in order"
-        }
-        (ErrorKind::BadSignature, _) => {
-            "the message was altered, or was not wrapped by this context's peer"
-        }
-        _ => return None,
-    })
 }
 
 #[cfg(test)]
@@ -934,6 +865,81 @@ mod tests {
             kind("dave@R\0", Secret::from("o"), Secret::from("n")),
             invalid
         );
+    }
+
+    #[test]
+    fn the_portable_status_table_matches_windows_sys() {
+        use crate::kinds::sspi as k;
+        let pairs = [
+            (k::SEC_E_INVALID_HANDLE, status::SEC_E_INVALID_HANDLE),
+            (
+                k::SEC_E_UNSUPPORTED_FUNCTION,
+                status::SEC_E_UNSUPPORTED_FUNCTION,
+            ),
+            (k::SEC_E_TARGET_UNKNOWN, status::SEC_E_TARGET_UNKNOWN),
+            (k::SEC_E_SECPKG_NOT_FOUND, status::SEC_E_SECPKG_NOT_FOUND),
+            (k::SEC_E_NOT_OWNER, status::SEC_E_NOT_OWNER),
+            (k::SEC_E_INVALID_TOKEN, status::SEC_E_INVALID_TOKEN),
+            (k::SEC_E_QOP_NOT_SUPPORTED, status::SEC_E_QOP_NOT_SUPPORTED),
+            (k::SEC_E_LOGON_DENIED, status::SEC_E_LOGON_DENIED),
+            (
+                k::SEC_E_UNKNOWN_CREDENTIALS,
+                status::SEC_E_UNKNOWN_CREDENTIALS,
+            ),
+            (k::SEC_E_NO_CREDENTIALS, status::SEC_E_NO_CREDENTIALS),
+            (k::SEC_E_MESSAGE_ALTERED, status::SEC_E_MESSAGE_ALTERED),
+            (k::SEC_E_OUT_OF_SEQUENCE, status::SEC_E_OUT_OF_SEQUENCE),
+            (
+                k::SEC_E_NO_AUTHENTICATING_AUTHORITY,
+                status::SEC_E_NO_AUTHENTICATING_AUTHORITY,
+            ),
+            (k::SEC_E_CONTEXT_EXPIRED, status::SEC_E_CONTEXT_EXPIRED),
+            (
+                k::SEC_E_INCOMPLETE_MESSAGE,
+                status::SEC_E_INCOMPLETE_MESSAGE,
+            ),
+            (k::SEC_E_WRONG_PRINCIPAL, status::SEC_E_WRONG_PRINCIPAL),
+            (k::SEC_E_TIME_SKEW, status::SEC_E_TIME_SKEW),
+            (k::SEC_E_ILLEGAL_MESSAGE, status::SEC_E_ILLEGAL_MESSAGE),
+            (k::SEC_E_DECRYPT_FAILURE, status::SEC_E_DECRYPT_FAILURE),
+            (
+                k::SEC_E_WRONG_CREDENTIAL_HANDLE,
+                status::SEC_E_WRONG_CREDENTIAL_HANDLE,
+            ),
+            (
+                k::SEC_E_KDC_UNABLE_TO_REFER,
+                status::SEC_E_KDC_UNABLE_TO_REFER,
+            ),
+            (k::SEC_E_BAD_BINDINGS, status::SEC_E_BAD_BINDINGS),
+            (k::SEC_E_NO_KERB_KEY, status::SEC_E_NO_KERB_KEY),
+            (
+                k::SEC_E_DOWNGRADE_DETECTED,
+                status::SEC_E_DOWNGRADE_DETECTED,
+            ),
+            (k::SEC_E_POLICY_NLTM_ONLY, status::SEC_E_POLICY_NLTM_ONLY),
+            (k::SEC_E_NO_CONTEXT, status::SEC_E_NO_CONTEXT),
+            (
+                k::SEC_E_MUTUAL_AUTH_FAILED,
+                status::SEC_E_MUTUAL_AUTH_FAILED,
+            ),
+            (k::SEC_I_CONTEXT_EXPIRED, status::SEC_I_CONTEXT_EXPIRED),
+            (k::STATUS_NO_LOGON_SERVERS, status::STATUS_NO_LOGON_SERVERS),
+            (k::STATUS_NO_SUCH_DOMAIN, status::STATUS_NO_SUCH_DOMAIN),
+            (
+                k::STATUS_TIME_DIFFERENCE_AT_DC,
+                status::STATUS_TIME_DIFFERENCE_AT_DC,
+            ),
+            (
+                k::STATUS_TRUSTED_DOMAIN_FAILURE,
+                status::STATUS_TRUSTED_DOMAIN_FAILURE,
+            ),
+        ];
+        // STATUS_NO_SUCH_USER, _WRONG_PASSWORD, _LOGON_FAILURE, _PASSWORD_EXPIRED and
+        // _PASSWORD_MUST_CHANGE are not in windows-sys' Foundation; their values are
+        // ntstatus.h's.
+        for (ours, theirs) in pairs {
+            assert_eq!(ours, theirs, "{:#x}", theirs.cast_unsigned());
+        }
     }
 
     #[test]

@@ -135,8 +135,12 @@ fn load() -> Result<Krb5, String> {
     let name = name.as_deref().unwrap_or("libkrb5.so.3");
     // SAFETY: opening the system libkrb5 runs its initialisers, written to run in any
     // process; RTLD_LOCAL keeps its symbols private.
-    let lib = unsafe { RawLibrary::open(Some(name), RTLD_NOW | RTLD_LOCAL) }
-        .map_err(|e| format!("MIT libkrb5 could not be loaded ({name}: {e})"))?;
+    let lib = unsafe { RawLibrary::open(Some(name), RTLD_NOW | RTLD_LOCAL) }.map_err(|e| {
+        format!(
+            "MIT libkrb5 could not be loaded ({name}: {})",
+            super::library::with_reason(&e)
+        )
+    })?;
     macro_rules! sym {
         ($name:literal) => {
             // SAFETY: the symbol is the MIT krb5 function of that name, and the field's type

@@ -102,6 +102,28 @@ pub(crate) fn library() -> Result<&'static Library, &'static LoadError> {
     LIBRARY.get_or_init(load).as_ref()
 }
 
+/// An error with the reasons it wraps: libloading's `Display` says only "dlopen failed" and
+/// keeps the loader's own reason (`dlerror()`: file not found, wrong architecture, a missing
+/// dependency) in `source()`.
+pub(crate) fn with_reason(err: &dyn std::error::Error) -> String {
+    let mut text = err.to_string();
+    let mut source = err.source();
+    while let Some(reason) = source {
+        let reason = reason.to_string();
+        if !text.contains(&reason) {
+            text = format!("{text}: {reason}");
+        }
+        source = reason_source(source);
+    }
+    text
+}
+
+fn reason_source<'a>(
+    err: Option<&'a (dyn std::error::Error + 'static)>,
+) -> Option<&'a (dyn std::error::Error + 'static)> {
+    err.and_then(std::error::Error::source)
+}
+
 fn load() -> Result<Library, LoadError> {
     let requested = env::var(LIBRARY_ENV).ok().filter(|v| !v.is_empty());
     let candidates: Vec<String> = match &requested {
@@ -128,7 +150,7 @@ fn load() -> Result<Library, LoadError> {
                     }),
                 };
             }
-            Err(err) => failures.push(format!("{name}: {err}")),
+            Err(err) => failures.push(format!("{name}: {}", with_reason(&err))),
         }
     }
     let how = match requested {
