@@ -243,11 +243,11 @@ _ROLE_CLASSES: dict[str, type[KrbError]] = {
     "service": UnknownServiceError,
 }
 
-_API_CLASSES = (GSSError, BasicAuthError, PwdChangeError, KrbError)
-_KIND_CLASS_SET = frozenset((*KIND_CLASSES.values(), *_ROLE_CLASSES.values()))
-_BY_NAME: dict[str, type[KrbError]] = {
-    c.__name__: c for c in (*_API_CLASSES, *_KIND_CLASS_SET)
-}
+_API_CLASSES: tuple[type[KrbError], ...] = (GSSError, BasicAuthError, PwdChangeError, KrbError)
+_KIND_CLASS_SET: frozenset[type[KrbError]] = frozenset(
+    (*KIND_CLASSES.values(), *_ROLE_CLASSES.values())
+)
+_BY_NAME: dict[str, type[KrbError]] = {c.__name__: c for c in (*_API_CLASSES, *_KIND_CLASS_SET)}
 _combined: dict[tuple[type[KrbError], type[KrbError]], type[KrbError]] = {}
 
 
