@@ -1,6 +1,6 @@
 """Type stubs of the native module; checked against it by mypy.stubtest in CI."""
 
-from typing import Final, final
+from typing import Any, Final, final
 
 from typing_extensions import Buffer
 
@@ -45,6 +45,12 @@ __all__ = [
     "GSS_C_AF_DECnet",
     "MechOID",
     "__version__",
+    "_client_target_name",
+    "_default_credential",
+    "_keytab_entries",
+    "_krb5_config",
+    "_library_info",
+    "_read_ccache",
     "authGSSClientClean",
     "authGSSClientInit",
     "authGSSClientInquireCred",
@@ -228,3 +234,33 @@ def checkPassword(
 ) -> bool: ...
 def changePassword(user: str, oldpswd: _Text, newpswd: _Text) -> bool: ...
 def getServerPrincipalDetails(service: str, hostname: str) -> str: ...
+
+# Diagnostics for `python -m winkerberos doctor` (not part of the originals' API).
+
+def _library_info() -> dict[str, Any]:
+    """The GSSAPI library in use: {"name", "path", "vendor", "version", "requested"}.
+
+    Raises LibraryUnavailableError (a GSSError) when none can be loaded.
+    """
+
+def _krb5_config() -> dict[str, Any]:
+    """krb5.conf as the libraries read it: {"files": [(path, readable)], "default_realm",
+    "dns_lookup_kdc", "clockskew", "default_ccache_name", "default_keytab_name",
+    "realms": {realm: {"kdc": [...], "admin_server": [...], "kpasswd_server": [...]}}}."""
+
+def _default_credential() -> dict[str, Any]:
+    """The default credentials: {"principal", "lifetime"} (seconds left, None: no limit).
+
+    Raises NoCredentialsError or ExpiredError (GSSErrors) when there are none to use.
+    """
+
+def _read_ccache(name: str) -> dict[str, Any]:
+    """A FILE ticket cache: {"principal", "tickets": [{"server", "start", "end",
+    "renew_till"}]}, times in seconds since the epoch. Never the keys."""
+
+def _keytab_entries(name: str | None = None) -> list[dict[str, Any]]:
+    """The keys of a keytab (default: KRB5_KTNAME): [{"principal", "kvno", "enctype",
+    "enctype_name", "timestamp"}]. Never the keys themselves."""
+
+def _client_target_name(context: GSSClientContext) -> str | None:
+    """The service principal a complete client context authenticated to, else None."""

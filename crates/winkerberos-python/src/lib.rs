@@ -9,6 +9,7 @@
 mod cache;
 mod client;
 mod convert;
+mod diagnostics;
 mod errors;
 mod locked;
 mod password;
@@ -79,6 +80,11 @@ mod _native {
     use crate::server::{
         server_clean, server_has_delegated, server_init, server_response, server_response_conf,
         server_step, server_target_name, server_unwrap, server_user_name, server_wrap,
+    };
+    #[pymodule_export]
+    use crate::diagnostics::{
+        client_target_name, default_credential, keytab_entries, krb5_config, library_info,
+        read_ccache,
     };
     #[pymodule_export]
     use crate::types::channel_bindings;

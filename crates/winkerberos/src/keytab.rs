@@ -50,6 +50,64 @@ fn libdefaults_value(text: &str, key: &str) -> Option<String> {
 /// # Ok::<(), winkerberos::Error>(())
 /// ```
 pub fn keytab_principals(name: Option<&str>) -> Result<Vec<String>> {
+    let bytes = read_keytab(name)?;
+    let mut principals: Vec<String> = Vec::new();
+    for entry in parse_entries(&bytes.1).map_err(|why| invalid(&bytes.0, why))? {
+        if !principals.contains(&entry.principal) {
+            principals.push(entry.principal);
+        }
+    }
+    Ok(principals)
+}
+
+/// One key in a keytab: whose, its version number and encryption type (never the key).
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct KeytabEntry {
+    /// The principal, as `krb5_unparse_name` shows it.
+    pub principal: String,
+    /// The key version number (kvno).
+    pub kvno: u32,
+    /// The encryption type number (RFC 3961 registry; see [`enctype_name`]).
+    pub enctype: i32,
+    /// When the key was written (seconds since the Unix epoch).
+    pub timestamp: u32,
+}
+
+/// Every key in the keytab `name` (as for [`keytab_principals`]), in file order.
+pub fn keytab_entries(name: Option<&str>) -> Result<Vec<KeytabEntry>> {
+    let (path, bytes) = read_keytab(name)?;
+    parse_entries(&bytes).map_err(|why| invalid(&path, why))
+}
+
+/// The name of a Kerberos encryption type, as `klist -e` shows it.
+pub fn enctype_name(enctype: i32) -> Option<&'static str> {
+    Some(match enctype {
+        1 => "des-cbc-crc",
+        3 => "des-cbc-md5",
+        16 => "des3-cbc-sha1",
+        17 => "aes128-cts-hmac-sha1-96",
+        18 => "aes256-cts-hmac-sha1-96",
+        19 => "aes128-cts-hmac-sha256-128",
+        20 => "aes256-cts-hmac-sha384-192",
+        23 => "arcfour-hmac",
+        24 => "arcfour-hmac-exp",
+        25 => "camellia128-cts-cmac",
+        26 => "camellia256-cts-cmac",
+        _ => return None,
+    })
+}
+
+fn invalid(path: &str, why: &str) -> Error {
+    Error::new(
+        ErrorKind::Failure,
+        OP,
+        format!("{path} is not a valid keytab: {why}"),
+    )
+}
+
+/// The path and bytes of the keytab `name` (the default keytab when `None`).
+fn read_keytab(name: Option<&str>) -> Result<(String, Vec<u8>)> {
     let name = name.map_or_else(default_keytab_name, str::to_owned);
     let path = match name.split_once(':') {
         Some(("FILE" | "WRFILE", path)) => path,
@@ -71,13 +129,7 @@ pub fn keytab_principals(name: Option<&str>) -> Result<Vec<String>> {
         )
         .hint("set KRB5_KTNAME to a readable keytab (FILE:/path/to/file.keytab)")
     })?;
-    parse_principals(&bytes).map_err(|why| {
-        Error::new(
-            ErrorKind::Failure,
-            OP,
-            format!("{path} is not a valid keytab: {why}"),
-        )
-    })
+    Ok((path.to_owned(), bytes))
 }
 
 /// A cursor over big-endian keytab fields.
@@ -109,14 +161,25 @@ impl<'a> Reader<'a> {
     }
 }
 
+#[cfg(test)]
 fn parse_principals(bytes: &[u8]) -> Result<Vec<String>, &'static str> {
+    let mut principals: Vec<String> = Vec::new();
+    for entry in parse_entries(bytes)? {
+        if !principals.contains(&entry.principal) {
+            principals.push(entry.principal);
+        }
+    }
+    Ok(principals)
+}
+
+fn parse_entries(bytes: &[u8]) -> Result<Vec<KeytabEntry>, &'static str> {
     let mut r = Reader(bytes);
     match r.u16()? {
         0x0502 => {}
         0x0501 => return Err("version 1 keytabs (native byte order) are not supported"),
         _ => return Err("bad version number"),
     }
-    let mut principals: Vec<String> = Vec::new();
+    let mut entries = Vec::new();
     while !r.0.is_empty() {
         let size = r.i32()?;
         if size == 0 {
@@ -126,15 +189,12 @@ fn parse_principals(bytes: &[u8]) -> Result<Vec<String>, &'static str> {
         if size < 0 {
             continue; // a hole left by a deleted entry
         }
-        let principal = parse_entry(entry)?;
-        if !principals.contains(&principal) {
-            principals.push(principal);
-        }
+        entries.push(parse_entry(entry)?);
     }
-    Ok(principals)
+    Ok(entries)
 }
 
-fn parse_entry(entry: &[u8]) -> Result<String, &'static str> {
+fn parse_entry(entry: &[u8]) -> Result<KeytabEntry, &'static str> {
     let mut r = Reader(entry);
     let components = r.u16()?;
     let realm = r.counted()?;
@@ -147,7 +207,23 @@ fn parse_entry(entry: &[u8]) -> Result<String, &'static str> {
     }
     name.push('@');
     escape_into(&mut name, realm);
-    Ok(name)
+    let _name_type = r.i32()?;
+    let timestamp = r.i32()?.cast_unsigned();
+    let vno8 = r.take(1)?[0];
+    let enctype = r.u16()?;
+    r.counted()?; // the key itself: skipped, never kept
+    // A 32-bit kvno follows when there is room for it; it supersedes the 8-bit one
+    // (MIT writes it, and a zero there means "use the 8-bit one").
+    let kvno = match r.i32() {
+        Ok(vno) if vno != 0 => vno.cast_unsigned(),
+        _ => u32::from(vno8),
+    };
+    Ok(KeytabEntry {
+        principal: name,
+        kvno,
+        enctype: i32::from(enctype),
+        timestamp,
+    })
 }
 
 /// Appends a name component the way `krb5_unparse_name` shows it.
@@ -261,6 +337,18 @@ mod tests {
             bytes[at] = seed.to_le_bytes()[1];
             let _ = parse_principals(&bytes);
         }
+    }
+
+    #[test]
+    fn entries_carry_kvno_and_enctype() {
+        let k = keytab(&[entry(&[b"HTTP", b"h"], b"R")]);
+        let entries = parse_entries(&k).expect("valid");
+        assert_eq!(entries.len(), 1);
+        assert_eq!(entries[0].principal, "HTTP/h@R");
+        assert_eq!(entries[0].kvno, 2);
+        assert_eq!(entries[0].enctype, 18);
+        assert_eq!(enctype_name(18), Some("aes256-cts-hmac-sha1-96"));
+        assert_eq!(enctype_name(-1), None);
     }
 
     #[test]

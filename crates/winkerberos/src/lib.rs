@@ -42,6 +42,7 @@ mod backend;
 mod channel_bindings;
 mod context;
 mod cred;
+pub mod diagnostics;
 mod error;
 mod flags;
 mod keytab;
@@ -61,7 +62,7 @@ pub use context::{
 pub use cred::{Credential, Secret};
 pub use error::{Error, ErrorKind, Result, Role, Status};
 pub use flags::Flags;
-pub use keytab::{default_keytab_name, keytab_principals};
+pub use keytab::{KeytabEntry, default_keytab_name, enctype_name, keytab_entries, keytab_principals};
 pub use password::{change_password, check_password};
 
 /// Checks that the system Kerberos library can be loaded, without doing anything else.

@@ -15,6 +15,8 @@ use crate::name::TargetName;
 mod gssapi;
 #[cfg(unix)]
 pub(crate) use gssapi::Gssapi as Native;
+#[cfg(unix)]
+pub(crate) use gssapi::{default_credential, library_facts};
 
 // Compiled on Windows, and type-checked elsewhere with `--cfg winkerberos_check_sspi`
 // (windows-sys declares its functions on every target; only linking needs Windows).

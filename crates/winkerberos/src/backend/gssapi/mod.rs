@@ -29,6 +29,23 @@ fn lib() -> Result<&'static Library> {
     })
 }
 
+/// The opened library's name and vendor, for diagnostics.
+pub(crate) fn library_facts() -> Result<(String, Option<&'static str>)> {
+    let lib = lib()?;
+    Ok((lib.name.clone(), lib.vendor))
+}
+
+/// The default initiator credentials' principal and remaining lifetime in seconds.
+pub(crate) fn default_credential() -> Result<(String, u32)> {
+    let lib = lib()?;
+    let cred = Cred::acquire(lib, None, ffi::GSS_C_INITIATE, Some(ffi::OID_KRB5))
+        .map_err(|f| failure(f, Side::Initiator))?;
+    let (name, lifetime) =
+        Cred::inquire(lib, Some(&cred)).map_err(|f| failure(f, Side::Initiator))?;
+    let name = name.display().map_err(|f| failure(f, Side::Either))?;
+    Ok((name, lifetime))
+}
+
 fn mech_oid(mech: Mech) -> &'static [u8] {
     match mech {
         Mech::Kerberos => ffi::OID_KRB5,

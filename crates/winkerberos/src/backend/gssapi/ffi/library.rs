@@ -86,7 +86,24 @@ pub(crate) struct Library {
     _library: RawLibrary,
     /// Which library was opened, for messages.
     pub(crate) name: String,
+    /// Whose implementation it is ("MIT", "Heimdal"), told by symbols only one exports.
+    pub(crate) vendor: Option<&'static str>,
     pub(crate) fns: Functions,
+}
+
+/// Tells MIT's library from Heimdal's by a symbol only that one exports.
+fn vendor(lib: &RawLibrary) -> Option<&'static str> {
+    // SAFETY: the symbols are only looked up, never called or read; a data symbol's address
+    // is as good as a function's for telling whether it exists.
+    let has = |symbol: &str| unsafe { lib.get::<*const u8>(symbol.as_bytes()) }.is_ok();
+    // Heimdal exports its OID descriptors as data; both export the krb5_gss_* extension.
+    if has("__gss_c_cred_password_oid_desc") {
+        Some("Heimdal")
+    } else if has("krb5_gss_register_acceptor_identity") {
+        Some("MIT")
+    } else {
+        None
+    }
 }
 
 /// Why the library could not be used; kept so every caller gets the same answer.
@@ -138,6 +155,11 @@ fn load() -> Result<Library, LoadError> {
             Ok(lib) => {
                 return match Functions::resolve(&lib) {
                     Ok(fns) => Ok(Library {
+                        vendor: if cfg!(target_vendor = "apple") {
+                            Some("Apple (Heimdal)")
+                        } else {
+                            vendor(&lib)
+                        },
                         _library: lib,
                         name: name.clone(),
                         fns,

@@ -361,22 +361,33 @@ impl Cred {
 
     /// The principal of `cred`, or of the default initiator credentials when `None`.
     pub(crate) fn principal(lib: &'static Library, cred: Option<&Self>) -> Result<Name, Failure> {
+        Self::inquire(lib, cred).map(|(name, _)| name)
+    }
+
+    /// The principal of `cred` (or of the default initiator credentials when `None`) and
+    /// the seconds it remains valid (`u32::MAX` for no limit).
+    pub(crate) fn inquire(
+        lib: &'static Library,
+        cred: Option<&Self>,
+    ) -> Result<(Name, u32), Failure> {
         let mut name = Name::empty(lib);
+        let mut lifetime: OM_uint32 = 0;
         let mut minor = 0;
         // SAFETY: the credential handle (or null for the default) is valid for the call;
-        // `name` takes ownership of the returned name; other outputs are not requested.
+        // `name` takes ownership of the returned name, `lifetime` is a plain integer; the
+        // other outputs are not requested.
         let major = unsafe {
             (lib.fns.gss_inquire_cred)(
                 &mut minor,
                 cred.map_or(ptr::null_mut(), |c| c.raw),
                 &mut name.raw,
-                ptr::null_mut(),
+                &mut lifetime,
                 ptr::null_mut(),
                 ptr::null_mut(),
             )
         };
         lib.check("gss_inquire_cred", major, minor)?;
-        Ok(name)
+        Ok((name, lifetime))
     }
 }
 
