@@ -17,7 +17,8 @@ from winkerberos._errors import BasicAuthError, GSSError, KrbError, PwdChangeErr
 from winkerberos._native import *
 
 __all__ = ["BasicAuthError", "GSSError", "KrbError", "PwdChangeError"]
-__all__ += _native.__all__
+# The native module's underscored functions are the doctor's (winkerberos._doctor), not API.
+__all__ += [name for name in _native.__all__ if not name.startswith("_") or name == "__version__"]
 
 # One exception class per kind of failure (issue 10); see winkerberos._errors.
 from winkerberos._errors import (  # noqa: E402

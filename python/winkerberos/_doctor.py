@@ -53,11 +53,18 @@ class Finding:
     details: dict[str, Any] = field(default_factory=dict)
 
 
+def _error_text(exc: KrbError) -> str:
+    """The error's message without the hint, and without the name of our own helper."""
+    text = str(exc.message or exc).split(". Hint: ")[0]
+    helper, sep, rest = text.partition(": ")
+    return rest if sep and helper.startswith(("_", "GSSClientContext.")) else text
+
+
 def _error_finding(check: str, exc: KrbError, meaning: str) -> Finding:
     return Finding(
         check,
         "problem",
-        str(exc.message or exc).split(". Hint: ")[0],
+        _error_text(exc),
         meaning,
         fix=exc.hint,
         kind=exc.kind,
@@ -161,9 +168,13 @@ def check_ccache(config: dict[str, Any], now: float) -> Finding:
         finding = _error_finding("ccache", exc, f"the ticket cache {name} cannot be used")
         finding.details = details
         if exc.kind == "Expired":
-            ends = [t["end"] for t in details.get("tickets", []) if t["server"].startswith("krbtgt/")]
+            ends = [
+                t["end"] for t in details.get("tickets", []) if t["server"].startswith("krbtgt/")
+            ]
             when = f" at {_utc(max(ends))}" if ends else ""
-            finding.summary = f"the ticket in {name} ({details.get('principal', '?')}) expired{when}"
+            finding.summary = (
+                f"the ticket in {name} ({details.get('principal', '?')}) expired{when}"
+            )
             finding.meaning = "clients using the default credentials fail with ExpiredError"
         elif exc.kind == "NoCredentials":
             finding.summary = f"no ticket in {name}"
@@ -398,7 +409,9 @@ def as_request(realm: str, client: str) -> bytes:
         _tagged(7, _integer(secrets.randbits(31))),
         _tagged(8, _sequence(_integer(18), _integer(17))),
     )
-    return _der(0x6A, _sequence(_tagged(1, _integer(5)), _tagged(2, _integer(10)), _tagged(4, body)))
+    return _der(
+        0x6A, _sequence(_tagged(1, _integer(5)), _tagged(2, _integer(10)), _tagged(4, body))
+    )
 
 
 def _read(data: bytes, at: int) -> tuple[int, bytes, int]:
@@ -450,9 +463,7 @@ def check_clock(config: dict[str, Any], realm: str | None, kdc: tuple[str, int] 
             received = time.time()
         offset = kdc_time(reply) - (sent + received) / 2
     except (OSError, ValueError, IndexError, struct.error) as exc:
-        return Finding(
-            "clock", "info", f"not measured ({exc})", "the KDC's time could not be read"
-        )
+        return Finding("clock", "info", f"not measured ({exc})", "the KDC's time could not be read")
     allowed = config["clockskew"]
     details = {"offset": round(offset, 3), "allowed": allowed, "kdc": f"{kdc[0]}:{kdc[1]}"}
     # The KDC reports whole seconds (plus microseconds); allow for rounding and the trip.
@@ -527,7 +538,7 @@ def check_service(
         result["ok"] = True
     except KrbError as exc:
         result.update(
-            error=str(exc.message or exc).split(". Hint: ")[0],
+            error=_error_text(exc),
             kind=exc.kind,
             error_class=type(exc).__name__,
             hint=exc.hint,
