@@ -97,9 +97,10 @@ fn kind_exception<'py, E: pyo3::PyTypeInfo>(
 /// `major`, or a krb5 library code as `minor`.
 fn codes(err: &Error) -> (Option<i64>, Option<i64>) {
     match err.status() {
-        Status::Gss { major, minor, .. } => {
-            (Some(i64::from(*major)), Some(i64::from(minor.cast_signed())))
-        }
+        Status::Gss { major, minor, .. } => (
+            Some(i64::from(*major)),
+            Some(i64::from(minor.cast_signed())),
+        ),
         Status::Sspi { code, .. } => (Some(i64::from(*code)), None),
         Status::Krb5 { code, .. } => (None, Some(i64::from(*code))),
         _ => (None, None),

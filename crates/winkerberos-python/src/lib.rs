@@ -73,6 +73,11 @@ mod _native {
         client_step, client_unwrap, client_user_name, client_wrap,
     };
     #[pymodule_export]
+    use crate::diagnostics::{
+        client_target_name, default_credential, keytab_entries, krb5_config, library_info,
+        read_ccache,
+    };
+    #[pymodule_export]
     use crate::password::{change_password, check_password, get_server_principal_details};
     #[pymodule_export]
     use crate::server::{server_cache_name, server_store_delegate};
@@ -80,11 +85,6 @@ mod _native {
     use crate::server::{
         server_clean, server_has_delegated, server_init, server_response, server_response_conf,
         server_step, server_target_name, server_unwrap, server_user_name, server_wrap,
-    };
-    #[pymodule_export]
-    use crate::diagnostics::{
-        client_target_name, default_credential, keytab_entries, krb5_config, library_info,
-        read_ccache,
     };
     #[pymodule_export]
     use crate::types::channel_bindings;

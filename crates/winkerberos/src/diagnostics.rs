@@ -33,7 +33,8 @@ pub fn library_info() -> Result<LibraryInfo> {
         let path = loaded_path(&name);
         let version = path.as_deref().and_then(|p| read_version(p, vendor));
         Ok(LibraryInfo {
-            requested: std::env::var_os("WINKERBEROS_GSSAPI_LIBRARY").is_some_and(|v| !v.is_empty()),
+            requested: std::env::var_os("WINKERBEROS_GSSAPI_LIBRARY")
+                .is_some_and(|v| !v.is_empty()),
             name,
             path,
             vendor,
@@ -292,7 +293,10 @@ mod tests {
     use super::*;
 
     fn counted(s: &[u8]) -> Vec<u8> {
-        let mut v = u32::try_from(s.len()).expect("short").to_be_bytes().to_vec();
+        let mut v = u32::try_from(s.len())
+            .expect("short")
+            .to_be_bytes()
+            .to_vec();
         v.extend_from_slice(s);
         v
     }
@@ -310,7 +314,10 @@ mod tests {
     fn cache() -> Vec<u8> {
         let mut c = vec![0x05, 0x04, 0x00, 0x00];
         c.extend(principal(&[b"alice"], b"R"));
-        for (server, end) in [(&[&b"krbtgt"[..], b"R"][..], 2000u32), (&[&b"HTTP"[..], b"h"][..], 3000)] {
+        for (server, end) in [
+            (&[&b"krbtgt"[..], b"R"][..], 2000u32),
+            (&[&b"HTTP"[..], b"h"][..], 3000),
+        ] {
             c.extend(principal(&[b"alice"], b"R"));
             c.extend(principal(server, b"R"));
             c.extend(18u16.to_be_bytes());

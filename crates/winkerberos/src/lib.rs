@@ -62,7 +62,9 @@ pub use context::{
 pub use cred::{Credential, Secret};
 pub use error::{Error, ErrorKind, Result, Role, Status};
 pub use flags::Flags;
-pub use keytab::{KeytabEntry, default_keytab_name, enctype_name, keytab_entries, keytab_principals};
+pub use keytab::{
+    KeytabEntry, default_keytab_name, enctype_name, keytab_entries, keytab_principals,
+};
 pub use password::{change_password, check_password};
 
 /// Checks that the system Kerberos library can be loaded, without doing anything else.
