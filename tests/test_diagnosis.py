@@ -238,6 +238,28 @@ def test_stale_keytab(realm: Realm, tmp_path: Path, monkeypatch: pytest.MonkeyPa
     assert "kvno 3" in got["str"]
 
 
+def test_keytab_without_the_tickets_enctype(
+    realm: Realm, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The KDC issues aes256 tickets, but the keytab kept only the aes128 key (same kvno).
+    service = unique("enctype")
+    full, partial = tmp_path / "full.keytab", tmp_path / "aes128.keytab"
+    kadmin(f"addprinc -randkey {service}/localhost", f"ktadd -k {full} {service}/localhost")
+    script = f"rkt {full}\ndelent 1\nwkt {partial}\nq\n"  # entry 1 is the aes256 key
+    subprocess.run(["ktutil"], input=script, capture_output=True, text=True, check=True)
+    assert [e["enctype"] for e in kerberos._native._keytab_entries(f"FILE:{partial}")] == [17]
+    _, client = kerberos.authGSSClientInit(f"{service}@localhost")
+    kerberos.authGSSClientStep(client, "")
+    monkeypatch.setenv("KRB5_KTNAME", f"FILE:{partial}")
+    _, server = kerberos.authGSSServerInit(f"{service}@localhost")
+    with pytest.raises(kerberos.StaleKeytabError) as excinfo:
+        kerberos.authGSSServerStep(server, kerberos.authGSSClientResponse(client))
+    got = assert_diagnosis(
+        excinfo.value, "StaleKeytab", kerberos.StaleKeytabError, hint_has=("encryption type",)
+    )
+    assert "enctype aes256" in got["str"]
+
+
 def test_expired_password(realm: Realm) -> None:
     user, password = unique("expired"), "Exp1red-pw-Zq"
     kadmin(f"addprinc -pw {password} -pwexpire yesterday {user}")

@@ -3,6 +3,7 @@ set-up gets its own diagnosis, in the text output and in the JSON, and a non-zer
 
 from __future__ import annotations
 
+import ctypes.util
 import json
 import os
 import re
@@ -106,6 +107,21 @@ def test_all_good(realm: Realm) -> None:
     environment = check(report, "environment")
     assert environment["details"]["variables"]["KRB5_CONFIG"] == realm.krb5_config
     assert "KRB5_CONFIG" in line(text, "info", "environment")
+
+
+@pytest.mark.skipif(
+    ctypes.util.find_library("gssapi") != "libgssapi.so.3",
+    reason="Heimdal's libgssapi.so.3 is not installed (scripts/setup.sh installs it)",
+)
+def test_all_good_over_heimdal(realm: Realm) -> None:
+    text, report = doctor({"WINKERBEROS_GSSAPI_LIBRARY": "libgssapi.so.3"})
+    assert report["ok"], text
+    library = check(report, "library")["details"]
+    assert library["vendor"] == "Heimdal"
+    assert library["requested"]
+    assert re.fullmatch(r"\d+\.\d+(\.\d+)?", library["version"])
+    assert "Heimdal" in line(text, "ok", "library")
+    assert check(report, "ccache")["details"]["principal"] == realm.user
 
 
 def test_no_ticket(realm: Realm, tmp_path: Path) -> None:
