@@ -27,6 +27,7 @@ pub(crate) enum Platform {
 
 /// krb5 error codes (`ERROR_TABLE_BASE_krb5` + n, as signed `krb5_error_code`s); MIT and
 /// Heimdal share the table.
+#[cfg_attr(windows, allow(dead_code))]
 pub(crate) mod krb5 {
     const BASE: i32 = -1_765_328_384;
     pub(crate) const C_PRINCIPAL_UNKNOWN: i32 = BASE + 6;
@@ -58,6 +59,7 @@ pub(crate) mod krb5 {
 /// `accepting` is true for a failure of `gss_accept_sec_context` itself: there a missing key
 /// or a ticket that does not decrypt means the service's keytab is out of date. `text` is the
 /// library's message, which tells a few cases apart that share a code.
+#[cfg_attr(windows, allow(dead_code))]
 pub(crate) fn krb5_kind(
     code: i32,
     accepting: bool,

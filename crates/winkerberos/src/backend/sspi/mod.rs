@@ -668,12 +668,6 @@ fn not_confidential() -> Error {
     .hint("request confidentiality (GSS_C_CONF_FLAG) when creating the context")
 }
 
-/// The kind of failure an SSPI status stands for (the table is in `crate::kinds`, where it
-/// is unit-tested on every platform).
-fn kind_of(code: i32) -> ErrorKind {
-    kinds::sspi_kind(code).0
-}
-
 /// The symbolic name of the statuses we map, for messages when the system has no text.
 fn status_name(code: i32) -> Option<&'static str> {
     Some(match code {
@@ -944,6 +938,9 @@ mod tests {
 
     #[test]
     fn statuses_map_to_kinds() {
+        // The table is `crate::kinds::sspi_kind`, unit-tested on every platform; here with
+        // windows-sys' constants.
+        let kind_of = |code| kinds::sspi_kind(code).0;
         assert_eq!(
             kind_of(status::SEC_E_LOGON_DENIED),
             ErrorKind::AuthenticationFailed
