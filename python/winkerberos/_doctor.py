@@ -1,6 +1,10 @@
 """``python -m winkerberos doctor`` and ``check``: what this machine's Kerberos set-up looks
 like, and what is wrong with it.
 
+With a ticket, the keytab check does what ``kvno`` does for each (of up to five) service
+principals in the keytab: it obtains a service ticket (which the ticket cache keeps) and
+accepts it with the keytab, which tells a stale keytab apart from a good one.
+
 Every check yields a :class:`Finding`: what was found, what it means, and, when it is wrong,
 what to do. The facts come from the native module (the library loaded, the default
 credentials, the keytab's keys, krb5.conf as the libraries read it) and from two probes of
@@ -499,6 +503,15 @@ def doctor() -> list[Finding]:
     ccache = check_ccache(config, now) if library_ok else None
     if ccache is not None:
         findings.append(ccache)
+    else:
+        findings.append(
+            Finding(
+                "ccache",
+                "info",
+                f"not checked: no GSSAPI library ({config['default_ccache_name']})",
+                "the ticket cache can only be read through the library",
+            )
+        )
     findings.append(check_keytab(config, have_ticket=ccache is not None and ccache.status == "ok"))
     realm = config["default_realm"]
     kdc_finding, kdc = check_kdc(config, realm)
