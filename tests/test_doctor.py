@@ -208,6 +208,8 @@ def test_no_gssapi_library(realm: Realm) -> None:
     assert "cannot open shared object file" in found["summary"]
     assert "libgssapi-krb5-2" in found["fix"]
     # What does not need the library is still reported.
+    assert check(report, "ccache")["status"] == "info"
+    assert "not checked" in line(text, "info", "ccache")
     assert check(report, "kdc")["status"] == "ok"
     assert check(report, "keytab")["status"] == "ok"
 
