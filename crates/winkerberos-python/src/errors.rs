@@ -70,9 +70,9 @@ fn kind_exception<'py, E: pyo3::PyTypeInfo>(
     args: PyResult<Bound<'py, PyTuple>>,
     message: &str,
     err: &Error,
-    (major, minor): (Option<i64>, Option<i64>),
 ) -> PyResult<Bound<'py, PyAny>> {
     let args = args?;
+    let (major, minor) = codes(err);
     let py = args.py();
     let role = match err.role() {
         Some(Role::Client) => Some("client"),
@@ -125,7 +125,6 @@ pub(crate) fn to_pyerr(py: Python<'_>, api: &'static str, err: Error) -> PyErr {
         original_args(py, &err),
         &format!("{api}: {err}"),
         &err,
-        codes(&err),
     ))
 }
 
@@ -161,7 +160,6 @@ pub(crate) fn basic_auth_error(py: Python<'_>, err: &Error) -> PyErr {
         args,
         &format!("checkPassword: {err}"),
         err,
-        codes(err),
     ))
 }
 
@@ -181,6 +179,5 @@ pub(crate) fn pwd_change_error(py: Python<'_>, err: &Error) -> PyErr {
         args,
         &format!("changePassword: {err}"),
         err,
-        codes(err),
     ))
 }
