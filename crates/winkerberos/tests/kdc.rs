@@ -79,6 +79,18 @@ const TESTS: &[Test] = &[
         unknown_user_is_unknown_principal,
     ),
     test(
+        "misspelled_realm_is_unknown_realm",
+        misspelled_realm_is_unknown_realm,
+    ),
+    test(
+        "service_without_a_trust_path_is_no_cross_realm_trust",
+        service_without_a_trust_path_is_no_cross_realm_trust,
+    ),
+    test(
+        "windows_style_domains_become_realms",
+        windows_style_domains_become_realms,
+    ),
+    test(
         "principal_selects_from_the_cache_collection",
         principal_selects_from_the_cache_collection,
     ),
@@ -548,6 +560,56 @@ fn unknown_user_is_unknown_principal() -> Outcome {
         ErrorKind::UnknownPrincipal,
     )
     .map(drop)
+}
+
+fn misspelled_realm_is_unknown_realm() -> Outcome {
+    let typo = var("WKTEST_REALM").replace("LOCAL", "LCOAL");
+    let options = InitiatorOptions {
+        credential: Credential::password(format!("alice@{typo}"), var("WKTEST_PASS")),
+        ..Default::default()
+    };
+    let text = expect_kind(
+        Initiator::new(&var("WKTEST_SERVICE"), options),
+        ErrorKind::UnknownRealm,
+    )?;
+    ensure!(text.contains(&typo), "the realm is not named: {text}");
+    ensure!(!text.contains("kinit"), "kinit cannot help: {text}");
+    Ok(())
+}
+
+fn service_without_a_trust_path_is_no_cross_realm_trust() -> Outcome {
+    let options = InitiatorOptions {
+        credential: Credential::password(var("WKTEST_BOB"), var("WKTEST_BOB_PASS")),
+        ..Default::default()
+    };
+    let mut client =
+        Initiator::new("HTTP/localhost@OTHER.TEST", options).map_err(|e| e.to_string())?;
+    let text = expect_kind(client.step(&[]), ErrorKind::NoCrossRealmTrust)?;
+    ensure!(text.contains("trust"), "no advice about the trust: {text}");
+    Ok(())
+}
+
+fn windows_style_domains_become_realms() -> Outcome {
+    for domain in ["wktest.local", "WKTEST", "wktest"] {
+        let credential = Credential::from_parts(
+            "bob",
+            Some(domain),
+            Some(Secret::from(var("WKTEST_BOB_PASS"))),
+        )
+        .map_err(|e| e.to_string())?;
+        let mut c = client(InitiatorOptions {
+            credential,
+            ..Default::default()
+        })?;
+        let mut s = server()?;
+        handshake(&mut c, &mut s)?;
+        let name = s.initiator_name().map_err(|e| e.to_string())?;
+        ensure!(name == var("WKTEST_BOB"), "{domain} authenticated {name}");
+    }
+    let err = Credential::from_parts("bob", Some("NOSUCH"), Some(Secret::from("x")));
+    let text = expect_kind(err, ErrorKind::UnknownRealm)?;
+    ensure!(text.contains("NOSUCH"), "the domain is not named: {text}");
+    Ok(())
 }
 
 fn principal_selects_from_the_cache_collection() -> Outcome {
