@@ -201,6 +201,7 @@ impl Error {
     /// Replaces the kind and hint, for a caller that knows more about the failure than the
     /// mechanism said (such as that the realm it names is configured nowhere).
     #[must_use]
+    #[cfg_attr(windows, allow(dead_code))]
     pub(crate) fn reclassify(mut self, kind: ErrorKind, hint: impl Into<Box<str>>) -> Self {
         self.kind = kind;
         self.hint = Some(hint.into());
