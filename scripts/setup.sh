@@ -59,7 +59,7 @@ fi
 "$venv/bin/python" -m pip install -q --disable-pip-version-check \
   'maturin>=1.9,<2' 'pytest>=8' 'ruff>=0.8' 'mypy>=1.13' 'gssapi>=1.9' 'typing_extensions>=4.6' \
   'pure-sasl==0.6.2' 'requests>=2.31' 'cryptography>=42' 'pyright[nodejs]==1.1.414' \
-  'sphinx>=8,<10' >&2
+  'sphinx>=8,<10' 'myst-parser>=4,<6' >&2
 # Consumers that say `import kerberos`, tested through winkerberos.install_as_kerberos():
 # --no-deps, or pip would build pykerberos (their declared dependency) from source.
 "$venv/bin/python" -m pip install -q --disable-pip-version-check --no-deps 'requests-kerberos==0.12.0' >&2

@@ -110,7 +110,7 @@ __all__ = [
 def install_as_kerberos() -> None:
     """Make ``import kerberos`` import winkerberos, for code written for pykerberos.
 
-    Registers this module as ``kerberos`` in :data:`sys.modules`, as PyMySQL's
+    Registers this module as ``kerberos`` in ``sys.modules``, as PyMySQL's
     ``install_as_MySQLdb()`` does for ``MySQLdb``. Call it once, early, before the first
     ``import kerberos`` of the code it is meant for (pure-sasl, requests-kerberos,
     Flask-Kerberos, pywinrm, ...), for example at the top of the program's entry point::
