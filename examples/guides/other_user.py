@@ -12,9 +12,7 @@ import winkerberos
 
 def token_as(service: str, user: str, domain: str, password: str) -> str:
     """winkerberos' form: user=, domain= and password= (the tickets stay in memory)."""
-    _, context = winkerberos.authGSSClientInit(
-        service, user=user, domain=domain, password=password
-    )
+    _, context = winkerberos.authGSSClientInit(service, user=user, domain=domain, password=password)
     winkerberos.authGSSClientStep(context, "")
     token = winkerberos.authGSSClientResponse(context)
     if token is None:
