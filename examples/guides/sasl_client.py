@@ -34,7 +34,7 @@ def authenticate(
         qops=[b"auth-conf", b"auth-int", b"auth"],
         authorization_id=authorization_id,
     )
-    send(client.process())
+    send(client.process() or b"")
     while (challenge := receive()) is not None:
         send(client.process(challenge) or b"")
     return client
