@@ -143,3 +143,19 @@ def test_sasl_guide(fresh_consumers: None, realm: Realm) -> None:
         server.stop()
     assert server.process.returncode == 0, server.transcript()
     assert "Username: alice" in server.transcript()
+
+
+def test_readme_links_work_on_pypi() -> None:
+    # PyPI renders the README without the repository: only absolute URLs resolve there.
+    readme = (REPO_ROOT / "README.md").read_text()
+    targets = re.findall(r"\]\(([^)]*)\)", readme) + re.findall(r"^\[[^]]+\]: (\S+)", readme)
+    assert targets, "expected some links"
+    assert [t for t in targets if not t.startswith("https://")] == []
+
+
+def test_readme_names_the_two_commands_and_ci_runs_the_test_command() -> None:
+    readme = (REPO_ROOT / "README.md").read_text()
+    assert "\n  scripts/demo.sh\n" in readme
+    assert "\n  scripts/test.sh\n" in readme
+    ci = (REPO_ROOT / ".ci" / "run").read_text()
+    assert re.search(r"^exec bash scripts/test.sh$", ci, re.MULTILINE), ci
