@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 import winkerberos
 from helpers import client_with_gssapi_acceptor
+from mongo_peer import FakeMongod
 from realm import REPO_ROOT, Realm
 from test_consumers import (
     CLIENT_MESSAGE,
@@ -96,6 +97,31 @@ def test_other_user_guide(realm: Realm) -> None:
     # carol's password has ' ', '@', ':', '%', '/', 'ü' and '+': the encoding matters.
     token = guide.token_as_principal(realm.service, realm.carol, realm.carol_password)
     assert handshake.accept(realm.service, token)[0] == realm.carol
+
+
+@pytest.mark.parametrize("who", ["ticket cache", "password"])
+def test_pymongo_guide(realm: Realm, who: str) -> None:
+    # pymongo's own GSSAPI authentication (it imports winkerberos itself), fed with the
+    # credentials the guide's client parsed; the peer is the python-gssapi "mongod" of
+    # tests/mongo_peer.py, as no MongoDB server is available to the tests.
+    from pymongo.synchronous import auth
+    from pymongo.synchronous.auth import _authenticate_gssapi
+
+    assert auth.kerberos is winkerberos, "pymongo did not pick winkerberos"
+    guide = _load("pymongo_client")
+    principal, password = (
+        (realm.user, None) if who == "ticket cache" else (realm.carol, realm.carol_password)
+    )
+    client = guide.kerberos_client("mongodb://localhost:27017/", principal, password)
+    try:
+        credentials = client.options.pool_options._credentials
+        assert credentials.mechanism == "GSSAPI"
+        mongod = FakeMongod("mongodb@localhost")
+        _authenticate_gssapi(credentials, mongod)
+    finally:
+        client.close()
+    assert mongod.authenticated == principal
+    assert mongod.authzid == principal.encode()
 
 
 def test_requests_guide(fresh_consumers: None, realm: Realm, apache: str) -> None:
