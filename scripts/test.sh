@@ -38,6 +38,10 @@ step "stubtest" "$venv/bin/python" -m mypy.stubtest winkerberos._native winkerbe
 step "stubtest (the package, as users import it)" "$venv/bin/python" -m mypy.stubtest winkerberos
 step "mypy --strict and pyright (strict) on the documented examples" \
   "$venv/bin/python" scripts/check_examples.py
+step "ruff (docs configuration and Python scripts)" \
+  "$venv/bin/ruff" check docs/conf.py scripts/check_examples.py
+step "ruff format --check (docs configuration and Python scripts)" \
+  "$venv/bin/ruff" format --check docs/conf.py scripts/check_examples.py
 step "docs (Sphinx -W -n, cargo doc -D warnings)" bash scripts/docs.sh
 step "abi3 wheel on every CPython 3.10+ here" bash scripts/abi3-check.sh
 step "pytest" "$venv/bin/python" -m pytest -q tests
