@@ -15,7 +15,7 @@
 #     ruff, mypy, pyright (with its Node.js from PyPI), Sphinx, python-gssapi (the
 #     independent GSSAPI peer of the tests) and the pykerberos consumers the tests run
 #     through install_as_kerberos() (pure-sasl, requests-kerberos without pykerberos),
-#     and pymongo, whose GSSAPI code the guides test runs;
+#     pywinrm (without its kerberos extra, which is pykerberos) and pymongo;
 #   * the winkerberos module itself, built from this checkout into that environment.
 # A Rust toolchain (cargo) and Python >= 3.10 must already be on PATH.
 set -euo pipefail
@@ -60,7 +60,8 @@ fi
 "$venv/bin/python" -m pip install -q --disable-pip-version-check \
   'maturin>=1.9,<2' 'pytest>=8' 'ruff>=0.8' 'mypy>=1.13' 'gssapi>=1.9' 'typing_extensions>=4.6' \
   'pure-sasl==0.6.2' 'requests>=2.31' 'cryptography>=42' 'pyright[nodejs]==1.1.414' \
-  'sphinx>=8,<10' 'myst-parser>=4,<6' 'pymongo==4.20.1' >&2
+  'sphinx>=8,<10' 'myst-parser>=4,<6' 'pymongo==4.20.1' \
+  'pywinrm==0.5.0' >&2
 # Consumers that say `import kerberos`, tested through winkerberos.install_as_kerberos():
 # --no-deps, or pip would build pykerberos (their declared dependency) from source.
 "$venv/bin/python" -m pip install -q --disable-pip-version-check --no-deps 'requests-kerberos==0.12.0' >&2

@@ -9,7 +9,9 @@ server on 127.0.0.1 started (and stopped) by the test:
 * a WSGI service written for pykerberos (``examples/pykerberos_wsgi.py``) against
   ``curl --negotiate``;
 * requests-kerberos 0.12.0 with mutual authentication REQUIRED against Apache
-  mod_auth_gssapi, and against a server that omits the mutual-authentication token.
+  mod_auth_gssapi, and against a server that omits the mutual-authentication token;
+* pywinrm 0.5.0's Kerberos transport with message encryption against a WinRM-style HTTP
+  endpoint whose acceptor is python-gssapi (pywinrm finds winkerberos by itself).
 
 None of them imports pykerberos: setup.sh installs requests-kerberos with ``--no-deps``.
 """
@@ -29,8 +31,10 @@ from typing import Any
 
 import pytest
 import winkerberos
+from helpers import gssapi_acceptor
 from realm import REPO_ROOT, Realm
 from test_http_negotiate import SETUP_HINT, apache, fake_server, serving
+from test_winrm import peer_unwrap, peer_wrap
 
 __all__ = ["apache"]  # the fixture, imported for the requests-kerberos tests
 
@@ -40,7 +44,7 @@ __all__ = ["apache"]  # the fixture, imported for the requests-kerberos tests
 #: strings, so with their NUL); it exits non-zero unless it decodes exactly CLIENT_MESSAGE.
 SERVER_MESSAGE = b"srv message 1\0"
 CLIENT_MESSAGE = b"client message 1\0"
-CONSUMERS = ("kerberos", "puresasl", "requests_kerberos", "pykerberos_wsgi")
+CONSUMERS = ("kerberos", "puresasl", "requests_kerberos", "pykerberos_wsgi", "winrm")
 
 
 def _drop_consumers() -> None:
@@ -319,3 +323,111 @@ def test_requests_kerberos_refuses_a_server_without_mutual_auth(
         pytest.raises(requests_kerberos.MutualAuthenticationError),
     ):
         requests.get(url, auth=auth, timeout=30)
+
+
+# --- pywinrm 0.5.0: Kerberos with message encryption ------------------------------------------
+
+BOUNDARY = b"--Encrypted Boundary"
+# What Windows expects of a Negotiate/Kerberos session (MS-WSMV 2.2.9.1.1), and pywinrm sends.
+WINRM_PROTOCOL = b"application/HTTP-SPNEGO-session-encrypted"
+
+
+def _winrm_open(body: bytes, acceptor: Any) -> bytes:
+    """Decrypt a multipart/encrypted WinRM body (MS-WSMV 2.2.9.1) with the acceptor."""
+    parts = [part for part in body.split(BOUNDARY + b"\r\n") if part]
+    assert len(parts) == 2, body[:200]
+    length = int(parts[0].split(b"Length=")[1].split(b"\r\n")[0])
+    payload = parts[1].removesuffix(BOUNDARY + b"--\r\n")
+    payload = payload.removeprefix(b"\tContent-Type: application/octet-stream\r\n")
+    header_length = int.from_bytes(payload[:4], "little")
+    header, data = payload[4 : 4 + header_length], payload[4 + header_length :]
+    message = peer_unwrap(acceptor, header, data)
+    assert len(message) == length
+    return message
+
+
+def _winrm_seal(message: bytes, acceptor: Any) -> bytes:
+    header, data = peer_wrap(acceptor, message)
+    return (
+        BOUNDARY + b"\r\n\tContent-Type: " + WINRM_PROTOCOL + b"\r\n"
+        b"\tOriginalContent: type=application/soap+xml;charset=UTF-8;Length="
+        + str(len(message)).encode()
+        + b"\r\n"
+        + BOUNDARY
+        + b"\r\n\tContent-Type: application/octet-stream\r\n"
+        + len(header).to_bytes(4, "little")
+        + header
+        + data
+        + BOUNDARY
+        + b"--\r\n"
+    )
+
+
+class WinRMEndpoint:
+    """The HTTP side of a WinRM listener: Negotiate, then encrypted SOAP messages.
+
+    The Kerberos acceptor is python-gssapi (the independent peer); each message it decrypts
+    is recorded and answered, encrypted, with ``b"echo:" + message``.
+    """
+
+    def __init__(self) -> None:
+        self.acceptor: Any = None
+        self.received: list[bytes] = []
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        body = environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
+        scheme, _, token = environ.get("HTTP_AUTHORIZATION", "").partition(" ")
+        headers: list[tuple[str, str]] = []
+        if scheme == "Negotiate":
+            self.acceptor = gssapi_acceptor("HTTP@localhost")
+            reply = self.acceptor.step(base64.b64decode(token))
+            assert self.acceptor.complete
+            headers.append(("WWW-Authenticate", f"Negotiate {base64.b64encode(reply).decode()}"))
+        if not body:
+            start_response("200 OK", [*headers, ("Content-Length", "0")])
+            return []
+        assert environ["CONTENT_TYPE"] == (
+            f'multipart/encrypted;protocol="{WINRM_PROTOCOL.decode()}";'
+            'boundary="Encrypted Boundary"'
+        )
+        assert b"\tContent-Type: " + WINRM_PROTOCOL + b"\r\n" in body
+        message = _winrm_open(body, self.acceptor)
+        assert message not in body, "the message went in clear"
+        self.received.append(message)
+        content_type = (
+            f'multipart/encrypted;protocol="{WINRM_PROTOCOL.decode()}";'
+            'boundary="Encrypted Boundary"'
+        )
+        start_response("200 OK", [*headers, ("Content-Type", content_type)])
+        return [_winrm_seal(b"echo:" + message, self.acceptor)]
+
+
+def test_pywinrm_message_encryption(realm: Realm) -> None:
+    # pywinrm 0.5 vendors requests-kerberos, which tries `import kerberos`, then
+    # `import winkerberos as kerberos`: with pykerberos absent it needs no install step.
+    _drop_consumers()
+    try:
+        from winrm.transport import Transport
+        from winrm.vendor.requests_kerberos import kerberos_
+
+        assert kerberos_.kerberos is winkerberos
+        endpoint = WinRMEndpoint()
+        with serving(endpoint) as url:
+            transport = Transport(
+                endpoint=url + "wsman",
+                auth_method="kerberos",
+                service="HTTP",  # what winrm.Protocol passes by default
+                message_encryption="always",
+                proxy=None,
+                server_cert_validation="ignore",  # plain HTTP: no certificate to check
+            )
+            try:
+                envelope = b'<s:Envelope xmlns:s="http://www.w3.org/2003/05/soap-envelope"/>'
+                assert transport.send_message(envelope) == b"echo:" + envelope
+                assert transport.send_message("ünïcode") == "echo:ünïcode".encode()
+            finally:
+                transport.close_session()
+    finally:
+        _drop_consumers()
+    assert endpoint.received == [envelope, "ünïcode".encode()]
+    assert str(endpoint.acceptor.initiator_name) == realm.user

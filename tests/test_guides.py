@@ -22,10 +22,11 @@ from test_consumers import (
     CLIENT_MESSAGE,
     SERVER_MESSAGE,
     SampleServer,
+    WinRMEndpoint,
     _drop_consumers,
     kerberos_is_winkerberos,
 )
-from test_http_negotiate import apache
+from test_http_negotiate import apache, serving
 from test_winrm import peer_unwrap, peer_wrap
 
 __all__ = ["apache", "kerberos_is_winkerberos"]  # fixtures
@@ -127,6 +128,25 @@ def test_pymongo_guide(realm: Realm, who: str) -> None:
 def test_requests_guide(fresh_consumers: None, realm: Realm, apache: str) -> None:
     guide = _load("requests_client")
     assert guide.fetch(apache) == f"Hello, {realm.user}!\n"
+
+
+def test_winrm_session_guide(
+    fresh_consumers: None, realm: Realm, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # pywinrm warns (DeprecationWarning) when it takes a CA bundle or proxy from these.
+    for variable in ("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE", "http_proxy", "HTTP_PROXY"):
+        monkeypatch.delenv(variable, raising=False)
+    guide = _load("winrm_session")
+    endpoint = WinRMEndpoint()
+    with serving(endpoint) as url:
+        session = guide.kerberos_session(url + "wsman")
+        transport = session.protocol.transport
+        try:
+            assert transport.send_message(b"<s:Envelope/>") == b"echo:<s:Envelope/>"
+        finally:
+            transport.close_session()
+    assert endpoint.received == [b"<s:Envelope/>"]
+    assert str(endpoint.acceptor.initiator_name) == realm.user
 
 
 def test_winrm_guide() -> None:
