@@ -18,7 +18,7 @@ it; the first call then raises ``GSSError`` saying what to install.
 
 from __future__ import annotations
 
-import sys
+import sys as _sys
 
 from winkerberos._errors import BasicAuthError, GSSError, KrbError, PwdChangeError
 from winkerberos._native import *
@@ -125,8 +125,8 @@ def install_as_kerberos() -> None:
     already imported, this raises ``ImportError`` rather than replacing it: the modules
     that imported it keep theirs, and contexts of one are refused by the other.
     """
-    installed = sys.modules.get("kerberos")
-    this = sys.modules[__name__]
+    installed = _sys.modules.get("kerberos")
+    this = _sys.modules[__name__]
     if installed is this:
         return
     if installed is not None:
@@ -137,4 +137,4 @@ def install_as_kerberos() -> None:
             "uninstall pykerberos/kerberos (pip uninstall pykerberos kerberos)",
             name="kerberos",
         )
-    sys.modules["kerberos"] = this
+    _sys.modules["kerberos"] = this
