@@ -29,7 +29,7 @@ MD_BLOCK = re.compile(r"^( *)```python\n(.*?)^\1```", re.MULTILINE | re.DOTALL)
 RST_BLOCK = re.compile(r"^( *)\.\. code-block:: python\n\n((?:\1   .*\n|\n)+)", re.MULTILINE)
 # Third-party packages without type information that the guides use: mypy treats them as
 # Any instead of failing on their missing stubs (our own API stays fully checked).
-UNTYPED = ["puresasl.*", "requests_kerberos.*"]
+UNTYPED = ["ldap3.*", "puresasl.*", "requests_kerberos.*"]
 
 
 def blocks() -> list[tuple[str, str]]:
