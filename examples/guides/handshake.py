@@ -17,7 +17,7 @@ def start_client(service: str) -> tuple[kerberos.GSSClientContext, str]:
     )
     kerberos.authGSSClientStep(context, "")
     token = kerberos.authGSSClientResponse(context)
-    # A client's first step always yields a token; None would mean no step ran.
+    # A client's first step always yields a token; this check makes that explicit.
     if token is None:
         raise RuntimeError("the Kerberos client produced no token")
     return context, token
