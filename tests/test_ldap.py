@@ -25,7 +25,8 @@ from realm import REPO_ROOT, Realm, RunIsolated
 
 SLAPD_ROOT = REPO_ROOT / ".cache" / "slapd"
 SLAPD = SLAPD_ROOT / "usr" / "sbin" / "slapd"
-LIBDIR = SLAPD_ROOT / "usr" / "lib" / "x86_64-linux-gnu"
+#: Its own libraries (libslapi), in the multiarch directory of the machine's architecture.
+LIBDIRS = sorted((SLAPD_ROOT / "usr" / "lib").glob("*-linux-gnu"))
 GUIDE = REPO_ROOT / "examples" / "guides" / "ldap_client.py"
 
 SLAPD_CONF = """\
@@ -75,7 +76,7 @@ def slapd(realm: Realm, tmp_path_factory: pytest.TempPathFactory) -> Iterator[in
     (work / "slapd.conf").write_text(SLAPD_CONF.format(root=SLAPD_ROOT, dir=work))
     env = {
         "PATH": os.environ.get("PATH", os.defpath),
-        "LD_LIBRARY_PATH": str(LIBDIR),
+        "LD_LIBRARY_PATH": os.pathsep.join(map(str, LIBDIRS)),
         "KRB5_CONFIG": realm.krb5_config,
         "KRB5_KTNAME": f"FILE:{keytab}",
         "KRB5RCACHEDIR": realm.krb5rcachedir,
