@@ -9,8 +9,14 @@
 #     python-gssapi peer, the GSSAPI runtime (libgssapi-krb5-2) and Heimdal's
 #     (libgssapi3-heimdal, which installs beside MIT's), and the HTTP peers of the tests
 #     (curl, apache2 with libapache2-mod-auth-gssapi), and faketime (clock-skew tests);
+#   * Cyrus SASL's sample server and GSSAPI plugin (sasl2-bin libsasl2-modules-gssapi-mit),
+#     the SASL peer of pure-sasl in the tests, and OpenLDAP's slapd for ldap3, unpacked
+#     from its Debian package into .cache/slapd (not installed: no LDAP service is set up);
 #   * a virtual environment in .venv (override with WINKERBEROS_VENV) with maturin, pytest,
-#     ruff, mypy and python-gssapi (the independent GSSAPI peer of the tests);
+#     ruff, mypy, pyright (with its Node.js from PyPI), Sphinx, python-gssapi (the
+#     independent GSSAPI peer of the tests) and the pykerberos consumers the tests run
+#     through install_as_kerberos() (pure-sasl, requests-kerberos without pykerberos),
+#     pywinrm (without its kerberos extra, which is pykerberos), ldap3 and pymongo;
 #   * the winkerberos module itself, built from this checkout into that environment.
 # A Rust toolchain (cargo) and Python >= 3.10 must already be on PATH.
 set -euo pipefail
@@ -44,6 +50,29 @@ need_cmd "$python" "install Python 3.10 or newer"
 
 apt_install krb5-kdc krb5-admin-server krb5-user libkrb5-dev libgssapi-krb5-2 gcc binutils python3-venv \
   curl apache2 libapache2-mod-auth-gssapi libgssapi3-heimdal faketime
+# Cyrus SASL's sample server with its GSSAPI plugin: the SASL peer of tests/test_consumers.py.
+apt_install sasl2-bin libsasl2-modules-gssapi-mit
+
+# OpenLDAP's slapd, the LDAP peer of tests/test_ldap.py: unpacked from Debian's package into
+# .cache/slapd instead of installed, so no system LDAP service is configured or started.
+# Its libraries are ordinary packages (libwrap0 is the one not already pulled in above).
+apt_install libwrap0 libltdl7 libargon2-1 libevent-2.1-7 libldap-2.5-0
+slapd_root=$root/.cache/slapd
+if [[ ! -x $slapd_root/usr/sbin/slapd ]]; then
+  log "unpacking Debian's slapd into $slapd_root"
+  download=$(mktemp -d)
+  if ! (cd "$download" && apt-get download -q slapd >&2 2>/dev/null); then
+    sudo=()
+    [[ $(id -u) -eq 0 ]] || sudo=(sudo)
+    "${sudo[@]}" apt-get -o DPkg::Lock::Timeout=600 update -q >&2
+    (cd "$download" && apt-get download -q slapd >&2)
+  fi
+  rm -rf "$slapd_root.new"
+  mkdir -p "$(dirname "$slapd_root")"
+  dpkg-deb -x "$download"/slapd_*.deb "$slapd_root.new"
+  mv "$slapd_root.new" "$slapd_root"
+  rm -rf "$download"
+fi
 
 if [[ ! -x $venv/bin/python ]]; then
   log "creating $venv"
@@ -51,7 +80,13 @@ if [[ ! -x $venv/bin/python ]]; then
 fi
 # Pinned to the versions the project is tested with; gssapi builds against libkrb5-dev.
 "$venv/bin/python" -m pip install -q --disable-pip-version-check \
-  'maturin>=1.9,<2' 'pytest>=8' 'ruff>=0.8' 'mypy>=1.13' 'gssapi>=1.9' 'typing_extensions>=4.6' >&2
+  'maturin>=1.9,<2' 'pytest>=8' 'ruff>=0.8' 'mypy>=1.13' 'gssapi>=1.9' 'typing_extensions>=4.6' \
+  'pure-sasl==0.6.2' 'requests>=2.31' 'cryptography>=42' 'pyright[nodejs]==1.1.414' \
+  'sphinx>=8,<10' 'myst-parser>=4,<6' 'pymongo==4.20.1' \
+  'pywinrm==0.5.0' 'ldap3==2.9.1' >&2
+# Consumers that say `import kerberos`, tested through winkerberos.install_as_kerberos():
+# --no-deps, or pip would build pykerberos (their declared dependency) from source.
+"$venv/bin/python" -m pip install -q --disable-pip-version-check --no-deps 'requests-kerberos==0.12.0' >&2
 
 log "building winkerberos into $venv"
 (cd "$root" && VIRTUAL_ENV=$venv "$venv/bin/maturin" develop -q --release >&2)

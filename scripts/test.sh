@@ -5,8 +5,10 @@
 #
 # Installs (idempotently, see scripts/setup.sh), then runs: cargo fmt --check, cargo clippy
 # -D warnings, the Rust unit and integration tests (the latter start their own throwaway
-# KDC on 127.0.0.1), ruff, the type-stub check (mypy.stubtest), the abi3 wheel under every
-# CPython 3.10+ on the machine, the pytest suite (which starts its own KDC too), a Linux
+# KDC on 127.0.0.1), ruff, the type-stub check (mypy.stubtest, per module and for the
+# package), mypy --strict and pyright on the examples of the README and the docs, the
+# documentation build (scripts/docs.sh: Sphinx and cargo doc, warnings are errors), the abi3
+# wheel under every CPython 3.10+ on the machine, the pytest suite (which starts its own KDC too), a Linux
 # type-check of the Windows (SSPI) backend, and the Windows leg (scripts/windows/test.sh:
 # a cross-build run under Wine against its own KDC, and the Windows wheel). Stops at the
 # first failing step and says which one failed.
@@ -33,6 +35,14 @@ step "ruff check" "$venv/bin/ruff" check python tests examples bench
 step "ruff format --check" "$venv/bin/ruff" format --check python tests examples bench
 step "mypy (package and stubs)" "$venv/bin/mypy" python/winkerberos
 step "stubtest" "$venv/bin/python" -m mypy.stubtest winkerberos._native winkerberos._errors
+step "stubtest (the package, as users import it)" "$venv/bin/python" -m mypy.stubtest winkerberos
+step "mypy --strict and pyright (strict) on the documented examples" \
+  "$venv/bin/python" scripts/check_examples.py
+step "ruff (docs configuration and Python scripts)" \
+  "$venv/bin/ruff" check docs/conf.py scripts/check_examples.py
+step "ruff format --check (docs configuration and Python scripts)" \
+  "$venv/bin/ruff" format --check docs/conf.py scripts/check_examples.py
+step "docs (Sphinx -W -n, cargo doc -D warnings)" bash scripts/docs.sh
 step "abi3 wheel on every CPython 3.10+ here" bash scripts/abi3-check.sh
 step "pytest" "$venv/bin/python" -m pytest -q tests
 step "clippy (SSPI backend, Linux type-check)" env RUSTFLAGS="--cfg winkerberos_check_sspi" \

@@ -1,4 +1,8 @@
-"""Type stubs of the native module; checked against it by mypy.stubtest in CI."""
+"""Type stubs of the native module; checked against it by mypy.stubtest in CI.
+
+The docstrings are the ones help() shows, taken from the Rust doc comments of
+crates/winkerberos-python; tests/test_typing.py keeps the two equal.
+"""
 
 from typing import Any, Final, final
 
@@ -45,12 +49,6 @@ __all__ = [
     "GSS_C_AF_DECnet",
     "MechOID",
     "__version__",
-    "_client_target_name",
-    "_default_credential",
-    "_keytab_entries",
-    "_krb5_config",
-    "_library_info",
-    "_read_ccache",
     "authGSSClientClean",
     "authGSSClientInit",
     "authGSSClientInquireCred",
@@ -83,11 +81,17 @@ __all__ = [
     "getServerPrincipalDetails",
 ]
 
+#: The version of winkerberos, such as "0.14.0".
 __version__: Final[str]
 
+# The results of the step functions, and the return value of calls that succeed:
+# AUTH_GSS_COMPLETE (1) once the context is established, AUTH_GSS_CONTINUE (0) while the
+# handshake goes on.
 AUTH_GSS_COMPLETE: Final[int]
 AUTH_GSS_CONTINUE: Final[int]
 
+# The GSSAPI request flags (RFC 2744), to combine with | for authGSSClientInit(gssflags=).
+# The default, 10, is GSS_C_MUTUAL_FLAG | GSS_C_SEQUENCE_FLAG.
 GSS_C_DELEG_FLAG: Final[int]
 GSS_C_MUTUAL_FLAG: Final[int]
 GSS_C_REPLAY_FLAG: Final[int]
@@ -98,6 +102,7 @@ GSS_C_ANON_FLAG: Final[int]
 GSS_C_PROT_READY_FLAG: Final[int]
 GSS_C_TRANS_FLAG: Final[int]
 
+# The address types (RFC 2744) for channelBindings(initiator_addrtype=, acceptor_addrtype=).
 GSS_C_AF_UNSPEC: Final[int]
 GSS_C_AF_LOCAL: Final[int]
 GSS_C_AF_INET: Final[int]
@@ -123,48 +128,56 @@ GSS_C_AF_NULLADDR: Final[int]
 
 @final
 class MechOID:
-    """A mechanism: GSS_MECH_OID_KRB5 or GSS_MECH_OID_SPNEGO."""
+    """A mechanism, as `GSS_MECH_OID_KRB5` and `GSS_MECH_OID_SPNEGO`."""
 
+# The mechanisms for authGSSClientInit(mech_oid=): raw Kerberos 5 (the default) or SPNEGO
+# (as HTTP Negotiate uses).
 GSS_MECH_OID_KRB5: Final[MechOID]
 GSS_MECH_OID_SPNEGO: Final[MechOID]
 
 @final
 class ChannelBindings:
-    """Channel bindings made by channelBindings()."""
+    """Channel bindings made by `channelBindings()`."""
 
 @final
 class GSSClientContext:
-    """A client security context made by authGSSClientInit().
-
-    Besides the authGSSClient* functions it offers a bytes-level API (no base64):
-    """
+    """A client security context, as returned by authGSSClientInit."""
 
     def step(
         self, token: Buffer | None = None, channel_bindings: ChannelBindings | None = None
-    ) -> bytes | None: ...
+    ) -> bytes | None:
+        """Runs one handshake leg with the server's token (b"" first) and returns the token to
+        send, or None. The bytes-level form of authGSSClientStep: no base64, no state.
+        """
     @property
-    def complete(self) -> bool: ...
+    def complete(self) -> bool:
+        """Whether the handshake is complete."""
     @property
-    def user_name(self) -> str | None: ...
-    def wrap(self, data: Buffer, encrypt: bool = True) -> bytes: ...
-    def unwrap(self, token: Buffer) -> bytes: ...
+    def user_name(self) -> str | None:
+        """The client principal once the handshake is complete, else None."""
+    def wrap(self, data: Buffer, encrypt: bool = True) -> bytes:
+        """Wraps `data` for the server (encrypted unless `encrypt` is False)."""
+    def unwrap(self, token: Buffer) -> bytes:
+        """Unwraps a message from the server and returns its data."""
 
 @final
 class GSSServerContext:
-    """A server security context made by authGSSServerInit().
+    """A server security context, as returned by authGSSServerInit."""
 
-    Besides the authGSSServer* functions it offers a bytes-level API (no base64):
-    """
-
-    def step(
-        self, token: Buffer, channel_bindings: ChannelBindings | None = None
-    ) -> bytes | None: ...
+    def step(self, token: Buffer, channel_bindings: ChannelBindings | None = None) -> bytes | None:
+        """Runs one handshake leg with the client's token and returns the token to send back,
+        or None. The bytes-level form of authGSSServerStep: no base64, no state.
+        """
     @property
-    def complete(self) -> bool: ...
+    def complete(self) -> bool:
+        """Whether the handshake is complete."""
     @property
-    def user_name(self) -> str | None: ...
-    def wrap(self, data: Buffer, encrypt: bool = True) -> bytes: ...
-    def unwrap(self, token: Buffer) -> bytes: ...
+    def user_name(self) -> str | None:
+        """The authenticated client principal, or None before completion."""
+    def wrap(self, data: Buffer, encrypt: bool = True) -> bytes:
+        """Wraps `data` for the client (encrypted unless `encrypt` is False)."""
+    def unwrap(self, token: Buffer) -> bytes:
+        """Unwraps a message from the client and returns its data."""
 
 _Text = str | Buffer
 
@@ -174,7 +187,12 @@ def channelBindings(
     acceptor_addrtype: int = 0,
     acceptor_address: _Text | None = None,
     application_data: _Text | None = None,
-) -> ChannelBindings: ...
+) -> ChannelBindings:
+    """Builds channel bindings for authGSSClientStep / authGSSServerStep. Addresses and
+    application data may be str (UTF-8) or bytes-like. For TLS use
+    application_data=b"tls-server-end-point:" + certificate_hash (RFC 5929).
+    """
+
 def authGSSClientInit(
     service: str,
     principal: _Text | None = None,
@@ -184,83 +202,194 @@ def authGSSClientInit(
     password: _Text | None = None,
     mech_oid: MechOID | None = None,
     delegated: GSSServerContext | None = None,
-) -> tuple[int, GSSClientContext]: ...
+) -> tuple[int, GSSClientContext]:
+    """Initializes a client context for `service` ("HTTP@host", "HTTP/host[@REALM]" or
+    "service@host@REALM"). `principal` selects a client principal from the credential
+    cache collection, or authenticates another user when written "user@REALM:password"
+    (percent-encoded). user/domain/password do the same (winkerberos' older form).
+    `delegated` is a server context whose client delegated its credentials.
+    Returns (AUTH_GSS_COMPLETE, context).
+    """
+
 def authGSSClientStep(
     state: GSSClientContext,
     challenge: str | bytes,
     channel_bindings: ChannelBindings | None = None,
-) -> int: ...
-def authGSSClientResponse(context: GSSClientContext) -> str | None: ...
-def authGSSClientResponseConf(context: GSSClientContext) -> int: ...
-def authGSSClientUserName(context: GSSClientContext) -> str | None: ...
-def authGSSClientUsername(context: GSSClientContext) -> str | None: ...
-def authGSSClientInquireCred(context: GSSClientContext) -> int: ...
-def authGSSClientUnwrap(context: GSSClientContext, challenge: str | bytes) -> int: ...
+) -> int:
+    """Processes the server's base64 `challenge` ("" on the first call) and prepares the next
+    token (see authGSSClientResponse). Returns AUTH_GSS_CONTINUE (0) while the handshake
+    goes on and AUTH_GSS_COMPLETE (1) once the context is established.
+    """
+
+def authGSSClientResponse(context: GSSClientContext) -> str | None:
+    """The base64 output of the last step, wrap or unwrap, or None when it produced none."""
+
+def authGSSClientResponseConf(context: GSSClientContext) -> int:
+    """1 if the last unwrapped message was encrypted, else 0."""
+
+def authGSSClientUserName(context: GSSClientContext) -> str | None:
+    """The client principal ("user@REALM") once the context is complete, else None."""
+
+def authGSSClientUsername(context: GSSClientContext) -> str | None:
+    """The client principal ("user@REALM") once the context is complete, else None."""
+
+def authGSSClientInquireCred(context: GSSClientContext) -> int:
+    """Looks up the principal of the context's credentials (the default ones unless others were
+    given), so authGSSClientUserName reports it before the handshake. Returns 1.
+    """
+
+def authGSSClientUnwrap(context: GSSClientContext, challenge: str | bytes) -> int:
+    """Unwraps the server's base64 message; the plaintext becomes authGSSClientResponse and
+    authGSSClientResponseConf tells whether it was encrypted. Returns 1.
+    """
+
 def authGSSClientWrap(
     context: GSSClientContext,
     data: str | bytes,
     user: str | None = None,
     protect: int = 0,
-) -> int: ...
-def authGSSClientClean(*_args: object) -> int: ...
-def authGSSServerInit(service: str) -> tuple[int, GSSServerContext]: ...
+) -> int:
+    """Wraps the base64 `data` (encrypted when `protect` is 1) into authGSSClientResponse.
+    With `user`, sends instead the RFC 4752 reply choosing no security layer with `user` as
+    the authorization identity (`data` is then the server's unwrapped 4-octet offer, or "").
+    Returns 1.
+    """
+
+def authGSSClientClean(*_args: object) -> int:
+    """Does nothing and returns 1: contexts free themselves when garbage-collected. Kept for
+    compatibility; the context stays usable.
+    """
+
+def authGSSServerInit(service: str) -> tuple[int, GSSServerContext]:
+    """Initializes a server context for the host-based `service` ("HTTP@host" or "HTTP"), with
+    its key from the keytab (KRB5_KTNAME). "" accepts with any key in the keytab (see
+    authGSSServerTargetName); "DELEGATE" (pykerberos) likewise accepts with any key.
+    Returns (AUTH_GSS_COMPLETE, context).
+    """
+
 def authGSSServerStep(
     context: GSSServerContext,
     challenge: str | bytes,
     channel_bindings: ChannelBindings | None = None,
-) -> int: ...
-def authGSSServerResponse(context: GSSServerContext) -> str | None: ...
-def authGSSServerUserName(context: GSSServerContext) -> str | None: ...
-def authGSSServerTargetName(context: GSSServerContext) -> str | None: ...
-def authGSSServerWrap(context: GSSServerContext, data: str | bytes, protect: int = 0) -> int: ...
-def authGSSServerUnwrap(context: GSSServerContext, challenge: str | bytes) -> int: ...
-def authGSSServerResponseConf(context: GSSServerContext) -> int: ...
-def authGSSServerHasDelegated(context: GSSServerContext) -> bool: ...
-def authGSSServerClean(*_args: object) -> int: ...
-def authGSSServerStoreDelegate(context: GSSServerContext) -> int: ...
-def authGSSServerCacheName(context: GSSServerContext) -> str | None: ...
+) -> int:
+    """Processes the client's base64 token. Returns AUTH_GSS_COMPLETE (1) once the client is
+    authenticated, or AUTH_GSS_CONTINUE (0) when the mechanism needs another token.
+    With `channel_bindings`, a client that used other bindings, or none, is rejected.
+    """
+
+def authGSSServerResponse(context: GSSServerContext) -> str | None:
+    """The base64 token to send back to the client (mutual authentication), or None."""
+
+def authGSSServerUserName(context: GSSServerContext) -> str | None:
+    """The authenticated client principal ("user@REALM"), or None before completion."""
+
+def authGSSServerTargetName(context: GSSServerContext) -> str | None:
+    """For a context created with service "", the service principal the client authenticated
+    to (such as "HTTP/host@REALM"); None otherwise.
+    """
+
+def authGSSServerWrap(context: GSSServerContext, data: str | bytes, protect: int = 0) -> int:
+    """Wraps the base64 `data` for the client (encrypted when `protect` is 1) into
+    authGSSServerResponse. Returns 1. (An addition: the originals had no server-side wrap.)
+    """
+
+def authGSSServerUnwrap(context: GSSServerContext, challenge: str | bytes) -> int:
+    """Unwraps the client's base64 message into authGSSServerResponse;
+    authGSSServerResponseConf tells whether it was encrypted. Returns 1. (An addition: the
+    originals had no server-side unwrap.)
+    """
+
+def authGSSServerResponseConf(context: GSSServerContext) -> int:
+    """1 if the last message unwrapped by authGSSServerUnwrap was encrypted, else 0."""
+
+def authGSSServerHasDelegated(context: GSSServerContext) -> bool:
+    """Whether the client delegated its credentials."""
+
+def authGSSServerClean(*_args: object) -> int:
+    """Does nothing and returns 1: contexts free themselves when garbage-collected."""
+
+def authGSSServerStoreDelegate(context: GSSServerContext) -> int:
+    """Stores the credentials the client delegated into a new file credential cache, created
+    with mode 0600 under an unpredictable name in the directory TMPDIR names (else /tmp);
+    authGSSServerCacheName then gives its path. Returns 0, as kerberos did.
+    """
+
+def authGSSServerCacheName(context: GSSServerContext) -> str | None:
+    """The path of the credential cache authGSSServerStoreDelegate wrote, or None."""
+
 def authGSSClientWrapIov(
     context: GSSClientContext, data: str | bytes, protect: int = 1
-) -> tuple[int, int]: ...
-def authGSSClientUnwrapIov(context: GSSClientContext, challenge: str | bytes) -> int: ...
-def authGSSWinRMEncryptMessage(
-    context: GSSClientContext, message: _Text
-) -> tuple[bytes, bytes]: ...
+) -> tuple[int, int]:
+    """Wraps the base64 `data` with a detached header (encrypted unless `protect` is 0) into
+    authGSSClientResponse, laid out as MS-WSMV 2.2.9.1.2.2.2 describes: the header length as
+    a 32-bit little-endian integer, the header, the data, the padding. Returns
+    (AUTH_GSS_COMPLETE, padding length).
+    """
+
+def authGSSClientUnwrapIov(context: GSSClientContext, challenge: str | bytes) -> int:
+    """Unwraps the base64 message laid out as authGSSClientWrapIov makes it; the plaintext
+    becomes authGSSClientResponse. Returns 1.
+    """
+
+def authGSSWinRMEncryptMessage(context: GSSClientContext, message: _Text) -> tuple[bytes, bytes]:
+    """Encrypts `message` (str, encoded as UTF-8, or bytes) for WinRM. Returns
+    (encrypted data and padding, header) as bytes; pywinrm sends
+    `struct.pack("<i", len(header)) + header + data`.
+    """
+
 def authGSSWinRMDecryptMessage(
     context: GSSClientContext, encrypted_data: Buffer, header: Buffer
-) -> bytes: ...
+) -> bytes:
+    """Decrypts WinRM's `encrypted_data` with its detached `header` (both bytes). Returns the
+    plaintext as bytes.
+    """
+
 def checkPassword(
     user: str, pswd: _Text, service: str, default_realm: str, verify: bool = True
-) -> bool: ...
-def changePassword(user: str, oldpswd: _Text, newpswd: _Text) -> bool: ...
-def getServerPrincipalDetails(service: str, hostname: str) -> str: ...
+) -> bool:
+    """Checks `user`'s password with the KDC (`user@default_realm` when `user` has no realm).
+    With `verify` (the default), also checks the KDC's answer against `service`'s key in the
+    keytab, so a spoofed KDC cannot fake success. Returns True; raises BasicAuthError.
+    """
+
+def changePassword(user: str, oldpswd: _Text, newpswd: _Text) -> bool:
+    """Changes `user`'s password from `oldpswd` to `newpswd` with the KDC's password service.
+    Returns True; raises PwdChangeError.
+    """
+
+def getServerPrincipalDetails(service: str, hostname: str) -> str:
+    """The first principal in the default keytab (KRB5_KTNAME) named
+    `service/hostname@REALM`. Raises KrbError when there is none.
+    """
 
 # Diagnostics for `python -m winkerberos doctor` (not part of the originals' API).
 
 def _library_info() -> dict[str, Any]:
-    """The GSSAPI library in use: {"name", "path", "vendor", "version", "requested"}.
-
-    Raises LibraryUnavailableError (a GSSError) when none can be loaded.
-    """
+    """The system Kerberos library: `{"name", "path", "vendor", "version", "requested"}`."""
 
 def _krb5_config() -> dict[str, Any]:
-    """krb5.conf as the libraries read it: {"files": [(path, readable)], "default_realm",
-    "dns_lookup_kdc", "clockskew", "default_ccache_name", "default_keytab_name",
-    "realms": {realm: {"kdc": [...], "admin_server": [...], "kpasswd_server": [...]}}}."""
+    """The krb5 configuration as the libraries read it: `{"files": [(path, readable)],
+    "default_realm", "dns_lookup_kdc", "clockskew", "default_ccache_name",
+    "default_keytab_name", "realms": {realm: {"kdc": [...], "admin_server": [...],
+    "kpasswd_server": [...]}}}`.
+    """
 
 def _default_credential() -> dict[str, Any]:
-    """The default credentials: {"principal", "lifetime"} (seconds left, None: no limit).
-
-    Raises NoCredentialsError or ExpiredError (GSSErrors) when there are none to use.
+    """The default credentials as the mechanism sees them: `{"principal", "lifetime"}`
+    (lifetime in seconds, None for no limit). Raises the GSSError saying why there are none.
     """
 
 def _read_ccache(name: str) -> dict[str, Any]:
-    """A FILE ticket cache: {"principal", "tickets": [{"server", "start", "end",
-    "renew_till"}]}, times in seconds since the epoch. Never the keys."""
+    """The contents of a `FILE:` ticket cache: `{"principal", "tickets": [{"server", "start",
+    "end", "renew_till"}]}` (times in seconds since the epoch). Raises GSSError.
+    """
 
 def _keytab_entries(name: str | None = None) -> list[dict[str, Any]]:
-    """The keys of a keytab (default: KRB5_KTNAME): [{"principal", "kvno", "enctype",
-    "enctype_name", "timestamp"}]. Never the keys themselves."""
+    """The keys of a keytab (the default one when `name` is None): a list of
+    `{"principal", "kvno", "enctype", "enctype_name", "timestamp"}`; never the keys.
+    """
 
 def _client_target_name(context: GSSClientContext) -> str | None:
-    """The service principal a complete client context authenticated to, else None."""
+    """The service principal a complete client context authenticated to, such as
+    `HTTP/web.example.com@EXAMPLE.COM`, or None before the handshake is complete.
+    """

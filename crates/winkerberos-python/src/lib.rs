@@ -118,6 +118,14 @@ mod _native {
         m.add_class::<types::ChannelBindings>()?;
         m.add_class::<client::ClientContext>()?;
         m.add_class::<server::ServerContext>()?;
+        // Every export lands in `__all__`; the doctor's underscored helpers (`_library_info`,
+        // ...) are reachable as attributes but are not API, so `import *` must not bring them.
+        let all: Vec<String> = m.getattr("__all__")?.extract()?;
+        let public: Vec<String> = all
+            .into_iter()
+            .filter(|name| !name.starts_with('_') || name == "__version__")
+            .collect();
+        m.setattr("__all__", public)?;
         Ok(())
     }
 }

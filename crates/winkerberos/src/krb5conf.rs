@@ -227,11 +227,11 @@ impl Config {
 
     /// The realm a Windows-style `domain` names, by the rule Windows users expect:
     ///
-    /// * the name of a realm this configuration knows ([realms] or the default realm) is
+    /// * the name of a realm this configuration knows (`[realms]` or the default realm) is
     ///   kept as is (realms are case-sensitive);
     /// * a DNS domain (it has a dot) is upper-cased: `samba.local` → `SAMBA.LOCAL`;
     /// * a NetBIOS name (no dot) is the default realm when the realm's first label equals it
-    ///   case-insensitively (`SAMBA` → `SAMBA.LOCAL`), else the one [realms] entry whose
+    ///   case-insensitively (`SAMBA` → `SAMBA.LOCAL`), else the one `[realms]` entry whose
     ///   first label equals it, else what `[domain_realm]` maps the name to;
     /// * anything else is an [`ErrorKind::UnknownRealm`] error saying what to pass instead.
     pub fn realm_for_domain(&self, domain: &str) -> Result<String> {
