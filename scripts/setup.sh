@@ -8,7 +8,8 @@
 #     (krb5-kdc krb5-admin-server krb5-user), libkrb5-dev and gcc to build the
 #     python-gssapi peer, the GSSAPI runtime (libgssapi-krb5-2) and Heimdal's
 #     (libgssapi3-heimdal, which installs beside MIT's), and the HTTP peers of the tests
-#     (curl, apache2 with libapache2-mod-auth-gssapi);
+#     (curl, apache2 with libapache2-mod-auth-gssapi), a Samba AD DC as the second KDC
+#     (samba-ad-dc, samba-ad-provision) and winbind (ntlm_auth, for Wine's NTLM);
 #   * a virtual environment in .venv (override with WINKERBEROS_VENV) with maturin, pytest,
 #     ruff, mypy and python-gssapi (the independent GSSAPI peer of the tests);
 #   * the winkerberos module itself, built from this checkout into that environment.
@@ -44,6 +45,9 @@ need_cmd "$python" "install Python 3.10 or newer"
 
 apt_install krb5-kdc krb5-admin-server krb5-user libkrb5-dev libgssapi-krb5-2 gcc binutils python3-venv \
   curl apache2 libapache2-mod-auth-gssapi libgssapi3-heimdal
+# The second KDC of the tests: a Samba AD DC (tests/samba_ad.py); winbind brings ntlm_auth,
+# which Wine's NTLM package needs.
+apt_install samba-ad-dc samba-ad-provision winbind
 
 if [[ ! -x $venv/bin/python ]]; then
   log "creating $venv"
