@@ -48,6 +48,8 @@ apt_install krb5-kdc krb5-admin-server krb5-user libkrb5-dev libgssapi-krb5-2 gc
 # The second KDC of the tests: a Samba AD DC (tests/samba_ad.py); winbind brings ntlm_auth,
 # which Wine's NTLM package needs.
 apt_install samba-ad-dc samba-ad-provision winbind
+# actionlint (scripts/actionlint.sh) checks the workflows' run: scripts with shellcheck.
+apt_install shellcheck
 
 if [[ ! -x $venv/bin/python ]]; then
   log "creating $venv"

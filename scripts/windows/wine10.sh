@@ -78,6 +78,7 @@ setup() {
     cp -f /etc/resolv.conf "$root/etc/resolv.conf" 2>/dev/null || true
     log "installing wine64 and MIT's Kerberos libraries in the root"
     # apt in the root needs /proc and /dev: the same private namespace as exec.
+    # shellcheck disable=SC2016 # expanded by the inner shell
     unshare --mount --propagation private -- /bin/sh -euc '
       mount --rbind /dev "$1/dev"; mount -t proc proc "$1/proc"
       chroot "$1" env DEBIAN_FRONTEND=noninteractive apt-get -q update
