@@ -282,12 +282,12 @@ def _samba_pid(directory: Path) -> int | None:
         return None
     try:
         exe = os.readlink(f"/proc/{pid}/exe")
-        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+        stdout = os.readlink(f"/proc/{pid}/fd/1")
     except OSError:
         return None
-    conf = str(directory / "etc" / "smb.conf").encode()
-    # samba rewrites its process title, so the executable and the arguments identify it.
-    if os.path.basename(exe) != "samba" or conf not in cmdline:
+    # samba rewrites its process title over its arguments, so neither names the folder; its
+    # standard output, the log this module opened for it, does.
+    if os.path.basename(exe) != "samba" or stdout != str(directory / "log" / "samba.out"):
         return None
     return pid
 
@@ -460,6 +460,8 @@ def stop_domain(directory: Path) -> None:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGKILL)
         _reap(pid, wait=True)
+        if _samba_pid(directory) == pid:
+            raise SambaError(f"samba (pid {pid}) of {directory} did not stop")
     (directory / "samba.pid").unlink(missing_ok=True)
     try:
         watchdog = int((directory / "watchdog.pid").read_text().strip())
