@@ -9,9 +9,10 @@
 #
 # `setup` bootstraps a minimal trixie root from the same Debian mirror the host uses (read
 # from /etc/apt/sources.list*), installs wine64 and MIT's libkrb5/libgssapi in it (Wine's
-# Kerberos package dlopens them), creates a Wine prefix of its own ($ROOT/prefix) and writes
-# $ROOT/env.sh, which sets WINE, WINESERVER and WINEPREFIX for scripts/windows/test.sh
-# (`scripts/windows/test.sh --wine 10`).
+# Kerberos package dlopens them) and winbind (its ntlm_auth is Wine's NTLM; a policy-rc.d
+# keeps its daemon from starting), creates a Wine prefix of its own ($ROOT/prefix) and
+# writes $ROOT/env.sh, which sets WINE, WINESERVER and WINEPREFIX for
+# scripts/windows/test.sh (`scripts/windows/test.sh --wine 10`).
 #
 # `exec` runs the tool in a private mount namespace (unshare): /dev, /proc, /tmp and this
 # checkout are bind-mounted into the root at the same paths, so the programs, realms and
@@ -59,7 +60,7 @@ run_in_root() {
 
 setup() {
   mkdir -p "$state"
-  if [[ ! -x $root/usr/lib/wine/wine64 ]]; then
+  if [[ ! -x $root/usr/lib/wine/wine64 || ! -x $root/usr/bin/ntlm_auth ]]; then
     if ! command -v debootstrap >/dev/null; then
       log "installing debootstrap"
       DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -q \
@@ -76,14 +77,17 @@ setup() {
       }
     fi
     cp -f /etc/resolv.conf "$root/etc/resolv.conf" 2>/dev/null || true
-    log "installing wine64 and MIT's Kerberos libraries in the root"
+    # No package's daemon may start inside the root (winbind's would).
+    printf '#!/bin/sh\nexit 101\n' >"$root/usr/sbin/policy-rc.d"
+    chmod +x "$root/usr/sbin/policy-rc.d"
+    log "installing wine64, MIT's Kerberos libraries and winbind in the root"
     # apt in the root needs /proc and /dev: the same private namespace as exec.
     # shellcheck disable=SC2016 # expanded by the inner shell
     unshare --mount --propagation private -- /bin/sh -euc '
       mount --rbind /dev "$1/dev"; mount -t proc proc "$1/proc"
       chroot "$1" env DEBIAN_FRONTEND=noninteractive apt-get -q update
       chroot "$1" env DEBIAN_FRONTEND=noninteractive apt-get -q install -y \
-        --no-install-recommends wine64 libkrb5-3 libgssapi-krb5-2
+        --no-install-recommends wine64 libkrb5-3 libgssapi-krb5-2 winbind
     ' sh "$root" >"$state/apt.log" 2>&1 || {
       tail -n 20 "$state/apt.log" >&2
       exit 1

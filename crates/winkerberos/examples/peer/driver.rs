@@ -1544,8 +1544,8 @@ fn ntlm_unavailable_under_wine(h: &Harness, e: &str) -> Option<&'static str> {
     if e.contains("AcquireCredentialsHandleW") && e.contains("0xc0000001") {
         return Some(
             "Wine's Negotiate package has no NTLM to fall back on when Samba's ntlm_auth is \
-             not installed (as in the Wine 10 root), and its Kerberos package fails the \
-             explicit credentials without a realm (STATUS_UNSUCCESSFUL)",
+             not installed, and its Kerberos package fails the explicit credentials without \
+             a realm (STATUS_UNSUCCESSFUL)",
         );
     }
     None
