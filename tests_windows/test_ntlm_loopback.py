@@ -33,9 +33,9 @@ def local_account() -> str:
     return f"{os.environ['USERDOMAIN']}\\{os.environ['USERNAME']}"
 
 
-def loopback() -> tuple[kerberos.GSSClientContext, kerberos.GSSServerContext]:
+def loopback(gssflags: int = FLAGS) -> tuple[kerberos.GSSClientContext, kerberos.GSSServerContext]:
     _, client = kerberos.authGSSClientInit(
-        TARGET, gssflags=FLAGS, mech_oid=kerberos.GSS_MECH_OID_SPNEGO
+        TARGET, gssflags=gssflags, mech_oid=kerberos.GSS_MECH_OID_SPNEGO
     )
     _, server = kerberos.authGSSServerInit(TARGET)
     challenge = ""
@@ -72,3 +72,14 @@ def test_negotiate_loopback_wraps_both_ways() -> None:
     assert kerberos.authGSSClientUnwrap(client, kerberos.authGSSServerResponse(server)) == 1
     assert kerberos.authGSSClientResponse(client) == to_client
     assert kerberos.authGSSClientResponseConf(client) == 1
+
+
+def test_negotiate_loopback_with_the_default_flags() -> None:
+    # winkerberos' default gssflags (MUTUAL | SEQUENCE), as pymongo and pywinrm pass them.
+    # winkerberos completed such a Negotiate handshake that fell back to NTLM (it never
+    # looked at the granted flags); NTLM has no mutual authentication, so this shows whether
+    # the core's "requested must be granted" check refuses what winkerberos allowed.
+    client, server = loopback(kerberos.GSS_C_MUTUAL_FLAG | kerberos.GSS_C_SEQUENCE_FLAG)
+    expected = local_account().casefold()
+    assert (kerberos.authGSSServerUserName(server) or "").casefold() == expected
+    assert (kerberos.authGSSClientUserName(client) or "").casefold() == expected
