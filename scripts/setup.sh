@@ -8,7 +8,9 @@
 #     (krb5-kdc krb5-admin-server krb5-user), libkrb5-dev and gcc to build the
 #     python-gssapi peer, the GSSAPI runtime (libgssapi-krb5-2) and Heimdal's
 #     (libgssapi3-heimdal, which installs beside MIT's), and the HTTP peers of the tests
-#     (curl, apache2 with libapache2-mod-auth-gssapi), and faketime (clock-skew tests);
+#     (curl, apache2 with libapache2-mod-auth-gssapi), faketime (clock-skew tests), a Samba AD
+#     DC as the second KDC (samba-ad-dc, samba-ad-provision) and winbind (ntlm_auth, for
+#     Wine's NTLM);
 #   * Cyrus SASL's sample server and GSSAPI plugin (sasl2-bin libsasl2-modules-gssapi-mit),
 #     the SASL peer of pure-sasl in the tests, and OpenLDAP's slapd for ldap3, unpacked
 #     from its Debian package into .cache/slapd (not installed: no LDAP service is set up);
@@ -73,6 +75,11 @@ if [[ ! -x $slapd_root/usr/sbin/slapd ]]; then
   mv "$slapd_root.new" "$slapd_root"
   rm -rf "$download"
 fi
+# The second KDC of the tests: a Samba AD DC (tests/samba_ad.py); winbind brings ntlm_auth,
+# which Wine's NTLM package needs.
+apt_install samba-ad-dc samba-ad-provision winbind
+# actionlint (scripts/actionlint.sh) checks the workflows' run: scripts with shellcheck.
+apt_install shellcheck
 
 if [[ ! -x $venv/bin/python ]]; then
   log "creating $venv"

@@ -10,8 +10,11 @@
 # documentation build (scripts/docs.sh: Sphinx and cargo doc, warnings are errors), the abi3
 # wheel under every CPython 3.10+ on the machine, the pytest suite (which starts its own KDC too), a Linux
 # type-check of the Windows (SSPI) backend, and the Windows leg (scripts/windows/test.sh:
-# a cross-build run under Wine against its own KDC, and the Windows wheel). Stops at the
-# first failing step and says which one failed.
+# a cross-build run under Wine 8 against an MIT realm and a Samba AD DC, and the Windows
+# wheel), the same checks under Wine 10 from a Debian trixie root, the tests the Windows CI
+# workflow runs (tests_windows, here on Linux) and actionlint on that workflow. The pytest
+# suite includes tests/test_samba_ad.py, against a Samba AD DC it starts and stops. Stops at
+# the first failing step and says which one failed.
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -48,4 +51,10 @@ step "pytest" "$venv/bin/python" -m pytest -q tests
 step "clippy (SSPI backend, Linux type-check)" env RUSTFLAGS="--cfg winkerberos_check_sspi" \
   cargo clippy -p winkerberos --all-targets --locked --target-dir target/sspi-check -- -D warnings
 step "Windows build and Wine tests" bash scripts/windows/test.sh
+step "Wine leg under Wine 10 (trixie root)" bash scripts/windows/test.sh --wine 10
+step "Windows-runner tests without a KDC (tests_windows, here on Linux)" \
+  "$venv/bin/python" -m pytest -q -rs -p no:cacheprovider tests_windows
+step "ruff (tests_windows)" "$venv/bin/ruff" check tests_windows
+step "ruff format --check (tests_windows)" "$venv/bin/ruff" format --check tests_windows
+step "actionlint (.github/workflows)" bash scripts/actionlint.sh
 echo "==> all checks passed" >&2

@@ -10,7 +10,9 @@
 #      wine64 (8.0), and Debian's rustc-web/cargo-web 1.96 with rust-web-src,
 #      whose standard library sources let cargo build std for the Windows
 #      target (-Zbuild-std), since rustup cannot add targets here. Plus the MIT
-#      KDC tools the tests' realm needs (scripts/realm.sh install).
+#      KDC tools the tests' realm needs (scripts/realm.sh install), the Samba AD DC of the
+#      checks against Active Directory (tests/samba_ad.py) and winbind, whose ntlm_auth is
+#      Wine's NTLM.
 #   2. A stand-in bcryptprimitives.dll (scripts/windows/shim/), built only when
 #      Wine lacks the DLL: Rust >= 1.78 programs import it and do not start
 #      under Wine < 8.13 without it.
@@ -28,7 +30,8 @@ root=$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/../.." && pwd)
 here=$root/scripts/windows
 state=${WINKERBEROS_WINE_ROOT:-$root/target/wine}
 venv=${WINKERBEROS_VENV:-$root/.venv}
-packages=(gcc-mingw-w64-x86-64 binutils-mingw-w64-x86-64 wine64 rustc-web cargo-web rust-web-src python3-venv)
+packages=(gcc-mingw-w64-x86-64 binutils-mingw-w64-x86-64 wine64 rustc-web cargo-web rust-web-src python3-venv
+  samba-ad-dc samba-ad-provision winbind)
 
 log() { echo "windows/setup.sh: $*" >&2; }
 

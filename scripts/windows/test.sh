@@ -2,7 +2,11 @@
 # test.sh - the Windows leg: build winkerberos for x86_64-pc-windows-gnu and test its SSPI
 # backend under Wine against a throwaway MIT KDC and the native (GSSAPI) build.
 #
-#   scripts/windows/test.sh
+#   scripts/windows/test.sh [--wine 8|10]
+#
+# --wine 10 runs the Windows programs under Wine 10 from a Debian trixie root
+# (scripts/windows/wine10.sh, set up on first use) instead of the host's Wine 8, and skips
+# the wheel (it is built, not run, so the Wine version does not matter to it).
 #
 # Steps (installing what is missing first, with scripts/windows/setup.sh):
 #   1. build the peer example for Windows (SSPI) and natively (GSSAPI);
@@ -10,18 +14,39 @@
 #   3. start a realm (scripts/realm.sh, with kadmind and kpasswd) and run `peer check`:
 #      handshakes both ways with Kerberos and Negotiate, default and explicit credentials,
 #      error cases, channel bindings, names, wrap/unwrap (Wine<->native and Wine<->Wine) and
-#      password changes (checked natively afterwards);
+#      password changes (checked natively afterwards); then the same checks, and a few that
+#      need Active Directory, against a Samba AD DC (tests/samba_ad.py), named samba-ad/...;
 #   4. build the abi3 wheel for Windows with maturin and check its .pyd: it must export
 #      PyInit__native and import nothing but python3.dll and system DLLs.
 #
-# Prints PASS/FAIL/DIVERGENCE lines and finally "N passed, N failed, N known Wine
-# divergences". A divergence is a place where Wine is known to differ from Windows (see
+# Prints PASS/FAIL/DIVERGENCE/SKIP lines and finally "N passed, N failed, N known Wine
+# divergences, N skipped". A skipped check could not run here (the NTLM loopback, which
+# Wine's NTLM cannot complete without a domain); the reason is printed. A divergence is a place where Wine is known to differ from Windows (see
 # docs/windows.md); it is reported with its reason and is not a failure. Exits non-zero if
 # anything failed. Logs: $WINKERBEROS_WINE_ROOT/logs (default target/wine/logs).
 set -uo pipefail
 
 root=$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/../.." && pwd)
 cd "$root" || exit 1
+
+wine_version=8
+while (($#)); do
+  case $1 in
+    --wine)
+      wine_version=${2:-}
+      shift 2 || true
+      ;;
+    *)
+      echo "usage: scripts/windows/test.sh [--wine 8|10]" >&2
+      exit 2
+      ;;
+  esac
+done
+[[ $wine_version == 8 || $wine_version == 10 ]] || {
+  echo "windows/test.sh: --wine takes 8 or 10" >&2
+  exit 2
+}
+export WINKERBEROS_WINE=$wine_version
 
 t0=$SECONDS
 note() { echo "windows/test.sh [+$((SECONDS - t0))s]: $*" >&2; }
@@ -35,12 +60,23 @@ state=${WINKERBEROS_WINE_ROOT:-$root/target/wine}
 # shellcheck source=/dev/null
 . "$state/env.sh"
 logs=$state/logs
+if ((wine_version == 10)); then
+  bash scripts/windows/wine10.sh setup || {
+    echo "FAIL wine10-setup"
+    echo "0 passed, 1 failed, 0 known Wine divergences"
+    exit 1
+  }
+  # shellcheck source=/dev/null
+  . "${WINKERBEROS_WINE10_ROOT:-$root/target/wine10}/env.sh"
+  logs=$state/logs-wine10
+fi
 rm -rf "$logs"
 mkdir -p "$logs"
 
 passed=0
 failed=0
 diverged=0
+skipped=0
 pass() { echo "PASS $*"; passed=$((passed + 1)); }
 fail() { echo "FAIL $*"; failed=$((failed + 1)); }
 
@@ -61,8 +97,10 @@ wcargo=scripts/windows/cargo
 exe=${WINKERBEROS_WINDOWS_TARGET_DIR:-$root/target/windows}/x86_64-pc-windows-gnu/release/examples/peer.exe
 
 realm_dir=$state/realm
+samba_dir=$state/samba-ad
 cleanup() {
   bash scripts/realm.sh stop "$realm_dir" >/dev/null 2>&1 || true
+  python3 tests/samba_ad.py stop "$samba_dir" >/dev/null 2>&1 || true
   # Only this leg's Wine prefix: its wineserver and what still runs in it.
   "$WINESERVER" -k >/dev/null 2>&1 || true
 }
@@ -82,6 +120,29 @@ if run windows-unit-tests "$wcargo" test --release --locked -p winkerberos --lib
   grep -E '^test result:' "$logs/windows-unit-tests.log" | sed 's/^/    /'
 fi
 
+# count_checks PREFIX LOG: report the PASS/FAIL/DIVERGENCE lines of a `peer check` log, each
+# check name prefixed with PREFIX (which KDC it ran against).
+count_checks() {
+  local prefix=$1 log=$2 line
+  while IFS= read -r line; do
+    case $line in
+      PASS\ *) echo "PASS $prefix${line#PASS }"; passed=$((passed + 1)) ;;
+      FAIL\ *) echo "FAIL $prefix${line#FAIL }"; failed=$((failed + 1)) ;;
+      DIVERGENCE\ *) echo "DIVERGENCE $prefix${line#DIVERGENCE }"; diverged=$((diverged + 1)) ;;
+      SKIP\ *) echo "SKIP $prefix${line#SKIP }"; skipped=$((skipped + 1)) ;;
+    esac
+  done <"$log"
+  grep -qE '^[0-9]+ passed, [0-9]+ failed' "$log" ||
+    fail "${prefix}peer-check (did not finish; log: $log)"
+  grep -E '^[0-9]+ passed, [0-9]+ failed' "$log" | sed "s|^|    ${prefix:-mit/}: |" >&2
+}
+
+# run_checks PREFIX LOG: `peer check` in the current environment, then count_checks.
+run_checks() {
+  "$native_peer" check --runner "$WINE" --exe "$exe" --logs "$logs" >"$2" 2>&1
+  count_checks "$1" "$2"
+}
+
 # 3. the cross-platform checks against a realm ----------------------------------------
 if ((built)); then
   note "starting the test realm"
@@ -92,26 +153,41 @@ if ((built)); then
     while IFS= read -r line; do
       [[ $line == *=* ]] && export "${line%%=*}=${line#*=}"
     done <<<"$realm_env"
-    note "running the checks (Windows side under $WINE)"
-    "$native_peer" check --runner "$WINE" --exe "$exe" --logs "$logs" >"$logs/checks.log" 2>&1
-    while IFS= read -r line; do
-      case $line in
-        PASS\ *) echo "$line"; passed=$((passed + 1)) ;;
-        FAIL\ *) echo "$line"; failed=$((failed + 1)) ;;
-        DIVERGENCE\ *) echo "$line"; diverged=$((diverged + 1)) ;;
-      esac
-    done <"$logs/checks.log"
-    grep -qE '^[0-9]+ passed, [0-9]+ failed' "$logs/checks.log" ||
-      fail "peer-check (did not finish; log: $logs/checks.log)"
+    note "running the checks against the MIT realm (Windows side under $WINE)"
+    run_checks "" "$logs/checks.log"
     bash scripts/realm.sh stop "$realm_dir" >/dev/null 2>&1
   else
     fail "realm-start (log: $logs/realm.log)"
+  fi
+  note "provisioning and starting a Samba AD DC"
+  rm -rf "$samba_dir"
+  if samba_env=$(python3 tests/samba_ad.py start "$samba_dir" --watch $$ 2>"$logs/samba-ad.log"); then
+    note "running the checks against the Samba AD DC"
+    # In a subshell: the domain's variables replace the realm's only for these checks.
+    (
+      while IFS= read -r line; do
+        [[ $line == *=* ]] && export "${line%%=*}=${line#*=}"
+      done <<<"$samba_env"
+      "$native_peer" check --runner "$WINE" --exe "$exe" --logs "$logs/samba-ad" \
+        >"$logs/checks-samba-ad.log" 2>&1
+    )
+    count_checks samba-ad/ "$logs/checks-samba-ad.log"
+    python3 tests/samba_ad.py stop "$samba_dir" >/dev/null 2>&1
+  else
+    fail "samba-ad-start (log: $logs/samba-ad.log)"
+    tail -n 15 "$logs/samba-ad.log" | sed 's/^/    /'
   fi
 else
   fail "peer-check (not run: a build failed)"
 fi
 
 # 4. the Windows wheel --------------------------------------------------------------
+if ((wine_version == 10)); then
+  note "done in $((SECONDS - t0)) s under $("$WINE" --version); logs in $logs"
+  echo "$passed passed, $failed failed, $diverged known Wine divergences, $skipped skipped"
+  ((failed == 0))
+  exit
+fi
 note "building the Windows wheel"
 wheels=$state/wheels
 rm -rf "$wheels"
@@ -159,5 +235,5 @@ if run windows-wheel-build env PATH="$shims:$PATH" "$MATURIN" build --release --
 fi
 
 note "done in $((SECONDS - t0)) s; logs in $logs"
-echo "$passed passed, $failed failed, $diverged known Wine divergences"
+echo "$passed passed, $failed failed, $diverged known Wine divergences, $skipped skipped"
 ((failed == 0))
