@@ -58,7 +58,7 @@ REQUIREMENTS = {
     "spnego": ["pyspnego[kerberos]==0.12.4", "gssapi==1.12.0"],
 }
 DIST = {
-    "winkerberos": "winkerberos",
+    "winkerberos": "winkerberos-rs",
     "pykerberos": "pykerberos",
     "gssapi": "gssapi",
     "spnego": "pyspnego",

@@ -9,8 +9,9 @@
 #     python-gssapi peer, the GSSAPI runtime (libgssapi-krb5-2) and Heimdal's
 #     (libgssapi3-heimdal, which installs beside MIT's), and the HTTP peers of the tests
 #     (curl, apache2 with libapache2-mod-auth-gssapi);
-#   * a virtual environment in .venv (override with WINKERBEROS_VENV) with maturin, pytest,
-#     ruff, mypy and python-gssapi (the independent GSSAPI peer of the tests);
+#   * a virtual environment in .venv (override with WINKERBEROS_VENV) with the development
+#     tools of pyproject.toml's `dev` dependency group: maturin, pytest, ruff, mypy and
+#     python-gssapi (the independent GSSAPI peer of the tests);
 #   * the winkerberos module itself, built from this checkout into that environment.
 # A Rust toolchain (cargo) and Python >= 3.10 must already be on PATH.
 set -euo pipefail
@@ -49,9 +50,13 @@ if [[ ! -x $venv/bin/python ]]; then
   log "creating $venv"
   "$python" -m venv "$venv"
 fi
-# Pinned to the versions the project is tested with; gssapi builds against libkrb5-dev.
-"$venv/bin/python" -m pip install -q --disable-pip-version-check \
-  'maturin>=1.9,<2' 'pytest>=8' 'ruff>=0.8' 'mypy>=1.13' 'gssapi>=1.9' 'typing_extensions>=4.6' >&2
+# The development tools are the `dev` dependency group of pyproject.toml (PEP 735), which
+# pip reads from 25.1 on; gssapi builds against libkrb5-dev.
+"$venv/bin/python" -m pip install -q --disable-pip-version-check 'pip>=25.1' >&2
+"$venv/bin/python" -m pip install -q --disable-pip-version-check --group "$root/pyproject.toml:dev" >&2
+# Until 0.14 this project's distribution was called `winkerberos` (MongoDB's name on PyPI).
+# An old development install of it would shadow the module files of the new name.
+"$venv/bin/python" -m pip uninstall -q -y --disable-pip-version-check winkerberos >&2 2>/dev/null || true
 
 log "building winkerberos into $venv"
 (cd "$root" && VIRTUAL_ENV=$venv "$venv/bin/maturin" develop -q --release >&2)
