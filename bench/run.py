@@ -246,7 +246,7 @@ def build_winkerberos(rev: str | None) -> str:
         cwd=src,
         env=env,
     )
-    wheel = next(wheels.glob("winkerberos-*.whl"))
+    wheel = next(wheels.glob("winkerberos_rs-*.whl"))
     sh(
         [
             str(py("winkerberos")),
