@@ -8,8 +8,11 @@
 # KDC on 127.0.0.1), ruff, the type-stub check (mypy.stubtest), the abi3 wheel under every
 # CPython 3.10+ on the machine, the pytest suite (which starts its own KDC too), a Linux
 # type-check of the Windows (SSPI) backend, and the Windows leg (scripts/windows/test.sh:
-# a cross-build run under Wine against its own KDC, and the Windows wheel). Stops at the
-# first failing step and says which one failed.
+# a cross-build run under Wine against its own KDC, and the Windows wheel), what the crate
+# would publish (scripts/dist/crate-contents.sh), and the release artefacts CI builds
+# (scripts/wheels.sh: the manylinux x86_64 and aarch64 wheels and the sdist, each checked;
+# the aarch64 wheel run under qemu, the pytest suite on the x86_64 wheel, the demo from the
+# sdist). Stops at the first failing step and says which one failed.
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -38,4 +41,7 @@ step "pytest" "$venv/bin/python" -m pytest -q tests
 step "clippy (SSPI backend, Linux type-check)" env RUSTFLAGS="--cfg winkerberos_check_sspi" \
   cargo clippy -p winkerberos --all-targets --locked --target-dir target/sspi-check -- -D warnings
 step "Windows build and Wine tests" bash scripts/windows/test.sh
+step "crate package contents" bash scripts/dist/crate-contents.sh
+step "release wheels (manylinux x86_64, aarch64) and sdist: build, check, run" \
+  bash scripts/wheels.sh --targets manylinux-x86_64,manylinux-aarch64 --sdist
 echo "==> all checks passed" >&2
