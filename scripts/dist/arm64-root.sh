@@ -31,6 +31,11 @@ fi
 ((EUID == 0)) || { log "debootstrap needs root"; exit 1; }
 command -v debootstrap >/dev/null || { log "debootstrap is missing (apt-get install debootstrap)"; exit 1; }
 
+# Only ever wipe a folder this script made (or an empty one), whatever DIR was set to.
+if [[ -d $dir && -n $(ls -A "$dir") && ! -f $dir/.winkerberos-root && ! -d $dir/debootstrap ]]; then
+  log "$dir exists and is not an arm64 root made by this script: not touching it"
+  exit 1
+fi
 log "assembling an arm64 Debian $suite userland in $dir (about a minute)"
 rm -rf "$dir"
 mkdir -p "$(dirname "$dir")"
