@@ -23,8 +23,9 @@
 # extension links no Kerberos library (ELF NEEDED, Mach-O load commands, PE imports) and
 # exports only PyInit__native. Linux wheels: `auditwheel show` finds the tag of the file
 # name, and manylinux needs no glibc symbol newer than 2.17. macOS: the minimum OS version
-# in the binary is not above the tag's. The sdist: LICENSE and the licence metadata, the
-# sources, and nothing of target/ or the virtual environment.
+# in the binary is not above the tag's. The sdist: LICENSE and the licence metadata, README's
+# install line naming this distribution, the sources, and nothing of target/ or the virtual
+# environment.
 # Runs (unless --no-run), each against a throwaway realm (scripts/realm.sh):
 #   * the manylinux aarch64 wheel, installed by the arm64 pip into an arm64 Debian userland
 #     (scripts/dist/arm64-root.sh) and run with qemu-aarch64-static: Kerberos and SPNEGO
@@ -313,6 +314,10 @@ check_sdist() { # SDIST
   expect "PKG-INFO: Name winkerberos-rs, License-Expression Apache-2.0, License-File LICENSE" \
     bash -c 'm=$(tar xzf "$1" -O "$2/PKG-INFO"); grep -qx "Name: winkerberos-rs" <<<"$m" &&
       grep -qx "License-Expression: Apache-2.0" <<<"$m" && grep -qx "License-File: LICENSE" <<<"$m"' \
+    _ "$1" "$top"
+  # PKG-INFO's description is README.md: its install line must install this distribution.
+  expect "README (the PyPI description) says pip install winkerberos-rs" \
+    bash -c 'tar xzf "$1" -O "$2/PKG-INFO" | grep -qE "pip install winkerberos-rs([^[:alnum:]_.-]|$)"' \
     _ "$1" "$top"
   expect "holds pyproject.toml, Cargo.lock, both crates and the Python package" \
     bash -c 'for f in pyproject.toml Cargo.lock crates/winkerberos/src/lib.rs \
