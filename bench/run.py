@@ -58,7 +58,7 @@ REQUIREMENTS = {
     "spnego": ["pyspnego[kerberos]==0.12.4", "gssapi==1.12.0"],
 }
 DIST = {
-    "winkerberos": "winkerberos",
+    "winkerberos": "winkerberos-rs",
     "pykerberos": "pykerberos",
     "gssapi": "gssapi",
     "spnego": "pyspnego",
@@ -246,7 +246,7 @@ def build_winkerberos(rev: str | None) -> str:
         cwd=src,
         env=env,
     )
-    wheel = next(wheels.glob("winkerberos-*.whl"))
+    wheel = next(wheels.glob("winkerberos_rs-*.whl"))
     sh(
         [
             str(py("winkerberos")),

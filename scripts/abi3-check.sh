@@ -33,7 +33,7 @@ if ((${#interpreters[@]} < 2)); then
 fi
 
 (cd "$root" && "$venv/bin/maturin" build --release -q -o "$work/wheels" >&2)
-wheel=$(ls "$work"/wheels/winkerberos-*-abi3-*.whl)
+wheel=$(ls "$work"/wheels/winkerberos_rs-*-abi3-*.whl)
 echo "abi3-check: $(basename "$wheel")" >&2
 
 bash "$root/scripts/realm.sh" start "$work/realm" --watch $$ >"$work/realm.env"

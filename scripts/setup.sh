@@ -14,8 +14,8 @@
 #   * Cyrus SASL's sample server and GSSAPI plugin (sasl2-bin libsasl2-modules-gssapi-mit),
 #     the SASL peer of pure-sasl in the tests, and OpenLDAP's slapd for ldap3, unpacked
 #     from its Debian package into .cache/slapd (not installed: no LDAP service is set up);
-#   * a virtual environment in .venv (override with WINKERBEROS_VENV) with maturin, pytest,
-#     ruff, mypy, pyright (with its Node.js from PyPI), Sphinx, python-gssapi (the
+#   * a virtual environment in .venv (override with WINKERBEROS_VENV) with the development
+#     tools of pyproject.toml's `dev` dependency group: maturin, pytest, ruff, mypy, pyright (with its Node.js from PyPI), Sphinx, python-gssapi (the
 #     independent GSSAPI peer of the tests) and the pykerberos consumers the tests run
 #     through install_as_kerberos() (pure-sasl, requests-kerberos without pykerberos),
 #     pywinrm (without its kerberos extra, which is pykerberos), ldap3 and pymongo;
@@ -85,12 +85,13 @@ if [[ ! -x $venv/bin/python ]]; then
   log "creating $venv"
   "$python" -m venv "$venv"
 fi
-# Pinned to the versions the project is tested with; gssapi builds against libkrb5-dev.
-"$venv/bin/python" -m pip install -q --disable-pip-version-check \
-  'maturin>=1.9,<2' 'pytest>=8' 'ruff>=0.8' 'mypy>=1.13' 'gssapi>=1.9' 'typing_extensions>=4.6' \
-  'pure-sasl==0.6.2' 'requests>=2.31' 'cryptography>=42' 'pyright[nodejs]==1.1.414' \
-  'sphinx>=8,<10' 'myst-parser>=4,<6' 'pymongo==4.20.1' \
-  'pywinrm==0.5.0' 'ldap3==2.9.1' >&2
+# The development tools are the `dev` dependency group of pyproject.toml (PEP 735), which
+# pip reads from 25.1 on; gssapi builds against libkrb5-dev.
+"$venv/bin/python" -m pip install -q --disable-pip-version-check 'pip>=25.1' >&2
+"$venv/bin/python" -m pip install -q --disable-pip-version-check --group "$root/pyproject.toml:dev" >&2
+# Until 0.14 this project's distribution was called `winkerberos` (MongoDB's name on PyPI).
+# An old development install of it would shadow the module files of the new name.
+"$venv/bin/python" -m pip uninstall -q -y --disable-pip-version-check winkerberos >&2 2>/dev/null || true
 # Consumers that say `import kerberos`, tested through winkerberos.install_as_kerberos():
 # --no-deps, or pip would build pykerberos (their declared dependency) from source.
 "$venv/bin/python" -m pip install -q --disable-pip-version-check --no-deps 'requests-kerberos==0.12.0' >&2

@@ -8,13 +8,15 @@
 # KDC on 127.0.0.1), ruff, the type-stub check (mypy.stubtest, per module and for the
 # package), mypy --strict and pyright on the examples of the README and the docs, the
 # documentation build (scripts/docs.sh: Sphinx and cargo doc, warnings are errors), the abi3
-# wheel under every CPython 3.10+ on the machine, the pytest suite (which starts its own KDC too), a Linux
-# type-check of the Windows (SSPI) backend, and the Windows leg (scripts/windows/test.sh:
-# a cross-build run under Wine 8 against an MIT realm and a Samba AD DC, and the Windows
-# wheel), the same checks under Wine 10 from a Debian trixie root, the tests the Windows CI
-# workflow runs (tests_windows, here on Linux) and actionlint on that workflow. The pytest
-# suite includes tests/test_samba_ad.py, against a Samba AD DC it starts and stops. Stops at
-# the first failing step and says which one failed.
+# wheel under every CPython 3.10+ on the machine, the pytest suite (which starts its own KDC,
+# and a Samba AD DC for tests/test_samba_ad.py), a Linux type-check of the Windows (SSPI)
+# backend, the Windows leg (scripts/windows/test.sh: a cross-build run under Wine 8 against an
+# MIT realm and a Samba AD DC, and the Windows wheel), the same checks under Wine 10 from a
+# Debian trixie root, the tests the Windows CI workflow runs (tests_windows, here on Linux),
+# actionlint on that workflow, what the crate would publish (scripts/dist/crate-contents.sh),
+# and the release artefacts (scripts/wheels.sh: the manylinux x86_64 and aarch64 wheels and
+# the sdist, each checked; the aarch64 wheel run under qemu, the pytest suite on the x86_64
+# wheel, the demo from the sdist). Stops at the first failing step and says which one failed.
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -57,4 +59,8 @@ step "Windows-runner tests without a KDC (tests_windows, here on Linux)" \
 step "ruff (tests_windows)" "$venv/bin/ruff" check tests_windows
 step "ruff format --check (tests_windows)" "$venv/bin/ruff" format --check tests_windows
 step "actionlint (.github/workflows)" bash scripts/actionlint.sh
+
+step "crate package contents" bash scripts/dist/crate-contents.sh
+step "release wheels (manylinux x86_64, aarch64) and sdist: build, check, run" \
+  bash scripts/wheels.sh --targets manylinux-x86_64,manylinux-aarch64 --sdist
 echo "==> all checks passed" >&2

@@ -191,13 +191,7 @@ fi
 note "building the Windows wheel"
 wheels=$state/wheels
 rm -rf "$wheels"
-# maturin runs `cargo` and `rustc` from PATH: give it the Windows wrapper and Debian's rustc.
-shims=$state/maturin-bin
-mkdir -p "$shims"
-ln -sf "$root/scripts/windows/cargo" "$shims/cargo"
-ln -sf /usr/bin/rustc "$shims/rustc"
-if run windows-wheel-build env PATH="$shims:$PATH" "$MATURIN" build --release --locked \
-  --target x86_64-pc-windows-gnu --out "$wheels"; then
+if run windows-wheel-build bash scripts/windows/wheel.sh "$wheels"; then
   wheel=$(find "$wheels" -name '*.whl' | head -n 1)
   echo "    $(basename "$wheel")"
   unpacked=$state/wheel-contents
