@@ -67,17 +67,57 @@ impl Backend for Gssapi {
                 password,
             } => {
                 let name = import(lib, principal, ffi::OID_NT_USER_NAME)?;
-                let Some(result) =
-                    Cred::acquire_with_password(lib, &name, password.expose(), mech_oid(mech))
-                else {
+                // Like the name, the password reaches string-to-key as a C string.
+                if password.expose().contains(&0) {
                     return Err(Error::new(
+                        ErrorKind::InvalidArgument,
+                        "gss_acquire_cred_with_password",
+                        "the password contains a NUL character",
+                    ));
+                }
+                let unsupported = || {
+                    Error::new(
                         ErrorKind::Unsupported,
                         "gss_acquire_cred_with_password",
                         format!("{} cannot obtain credentials with a password", lib.name),
                     )
-                    .hint("use MIT krb5 or Heimdal, or obtain a ticket with kinit first"));
+                    .hint("use MIT krb5 or Heimdal, or obtain a ticket with kinit first")
                 };
-                result.map(Some).map_err(|f| failure(f, Side::Initiator))
+                let Some(result) =
+                    Cred::acquire_with_password(lib, &name, password.expose(), mech_oid(mech))
+                else {
+                    return Err(unsupported());
+                };
+                match result {
+                    Ok(cred) => Ok(Some(cred)),
+                    // Heimdal 7's SPNEGO cannot take a password: it answers NO_CRED with no
+                    // minor status, before any KDC is asked, which would read as "run kinit".
+                    // Its Kerberos mechanism can, but its SPNEGO initiator refuses a
+                    // credential without a SPNEGO element (NO_CRED), and a SPNEGO credential
+                    // acquired for the name from the tickets that left in memory fails with
+                    // BAD_MECH. So say plainly what works instead.
+                    Err(f)
+                        if mech == Mech::Spnego
+                            && f.major & routine::MASK == routine::NO_CRED
+                            && f.minor == 0 =>
+                    {
+                        Err(Error::new(
+                            ErrorKind::Unsupported,
+                            "gss_acquire_cred_with_password",
+                            format!(
+                                "{} cannot obtain SPNEGO credentials with a password \
+                                 (Heimdal's SPNEGO takes no password)",
+                                lib.name
+                            ),
+                        )
+                        .hint(
+                            "use mech_oid=GSS_MECH_OID_KRB5 with a password (every Kerberos \
+                             SPNEGO service accepts it), obtain a ticket with kinit first, or \
+                             use MIT krb5 (libgssapi_krb5.so.2)",
+                        ))
+                    }
+                    Err(f) => Err(failure(f, Side::Initiator)),
+                }
             }
         }
     }
@@ -215,6 +255,15 @@ impl Backend for Gssapi {
 }
 
 fn import(lib: &'static Library, text: &str, name_type: &'static [u8]) -> Result<Name> {
+    // gss_import_name takes a counted buffer, but the krb5 mechanisms parse it as a C string:
+    // a NUL would make them import a shorter name than the one written.
+    if text.contains('\0') {
+        return Err(Error::new(
+            ErrorKind::InvalidArgument,
+            "gss_import_name",
+            "the name contains a NUL character",
+        ));
+    }
     Name::import(lib, text, name_type).map_err(|f| {
         failure(f, Side::Either).or_hint(format!("check the spelling of the name {text:?}"))
     })
