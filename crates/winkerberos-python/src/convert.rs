@@ -2,7 +2,8 @@
 
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
-use pyo3::types::{PyByteArray, PyBytes, PyInt, PyString};
+use pyo3::pybacked::PyBackedBytes;
+use pyo3::types::{PyByteArray, PyBytes, PyMemoryView, PyString};
 use winkerberos::{Flags, Secret};
 use zeroize::Zeroizing;
 
@@ -54,38 +55,63 @@ pub(crate) fn optional_text(
 
 /// Reads a `str` (UTF-8 encoded) or a bytes-like value into a buffer that is wiped on drop.
 ///
+/// Exactly what the stubs call `str | Buffer`: a `str`, or an object with the buffer protocol.
+/// Anything else is a `TypeError`, even an iterable of small integers that `bytes()` would
+/// take (a list, a tuple, a range, a generator): the originals refused those too.
+///
 /// `bytes` and `bytearray` are copied straight from their memory; other buffers (memoryview,
-/// array, mmap) go through `bytes(value)`, a copy that Python owns and we cannot wipe.
+/// array, mmap) go through `memoryview(value).tobytes()`, a copy that Python owns and we
+/// cannot wipe.
 pub(crate) fn bytes_like(value: &Bound<'_, PyAny>, name: &str) -> PyResult<Zeroizing<Vec<u8>>> {
     if let Ok(s) = value.cast::<PyString>() {
         return Ok(Zeroizing::new(s.to_str()?.as_bytes().to_vec()));
     }
+    buffer_copy(value, name, "str or a bytes-like object")
+}
+
+/// Reads a value with the buffer protocol (what the stubs call `Buffer`), not `str`.
+pub(crate) fn buffer(value: &Bound<'_, PyAny>, name: &str) -> PyResult<PyBackedBytes> {
+    // `bytes` is borrowed, not copied: it is immutable and outlives the call.
+    if value.is_instance_of::<PyBytes>() {
+        return value.extract().map_err(PyErr::from);
+    }
+    let copy = buffer_copy(value, name, "a bytes-like object")?;
+    Ok(PyBytes::new(value.py(), &copy).into())
+}
+
+/// Copies the bytes of any object with the buffer protocol; a `TypeError` saying what `name`
+/// accepts (`accepted`) for anything else.
+fn buffer_copy(
+    value: &Bound<'_, PyAny>,
+    name: &str,
+    accepted: &str,
+) -> PyResult<Zeroizing<Vec<u8>>> {
     if let Ok(b) = value.cast::<PyBytes>() {
         return Ok(Zeroizing::new(b.as_bytes().to_vec()));
     }
     if let Ok(b) = value.cast::<PyByteArray>() {
         return Ok(Zeroizing::new(b.to_vec()));
     }
-    // `bytes(5)` would be five zero bytes: an int is never a buffer here.
-    if value.is_instance_of::<PyInt>() || value.is_none() {
-        return Err(bytes_like_error(value, name));
+    let error = || {
+        PyTypeError::new_err(format!(
+            "{name} must be {accepted} (bytes, bytearray, memoryview or another object with \
+             the buffer protocol), not {}",
+            type_name(value)
+        ))
+    };
+    if value.is_instance_of::<PyString>() {
+        return Err(error());
     }
-    let copy = value
+    // memoryview() succeeds exactly for objects with the buffer protocol, whatever their
+    // item format; tobytes() then copies their raw bytes in C order.
+    let view = value
         .py()
-        .get_type::<PyBytes>()
+        .get_type::<PyMemoryView>()
         .call1((value,))
-        .map_err(|_| bytes_like_error(value, name))?;
-    let copy = copy
-        .cast::<PyBytes>()
-        .map_err(|_| bytes_like_error(value, name))?;
+        .map_err(|_| error())?;
+    let copy = view.call_method0("tobytes")?;
+    let copy = copy.cast::<PyBytes>().map_err(|_| error())?;
     Ok(Zeroizing::new(copy.as_bytes().to_vec()))
-}
-
-fn bytes_like_error(value: &Bound<'_, PyAny>, name: &str) -> PyErr {
-    PyTypeError::new_err(format!(
-        "{name} must be str or a bytes-like object, not {}",
-        type_name(value)
-    ))
 }
 
 /// Reads a `str` or bytes-like value that may hold a secret, without NULs, into a buffer
