@@ -44,6 +44,11 @@ need_cmd "$python" "install Python 3.10 or newer"
 
 apt_install krb5-kdc krb5-admin-server krb5-user libkrb5-dev libgssapi-krb5-2 gcc binutils python3-venv \
   curl apache2 libapache2-mod-auth-gssapi libgssapi3-heimdal
+# The libraries of Heimdal's KDC (they install beside MIT's); its binaries conflict with MIT's
+# packages, so scripts/heimdal-kdc.sh unpacks them into .heimdal/ instead of installing them.
+apt_install libkdc2-heimdal libhdb9-heimdal libkadm5srv8-heimdal libkadm5clnt7-heimdal \
+  libsl0-heimdal libotp0-heimdal libkafs0-heimdal
+bash "$root/scripts/heimdal-kdc.sh" install
 
 if [[ ! -x $venv/bin/python ]]; then
   log "creating $venv"
