@@ -109,7 +109,7 @@ impl<'a> Reader<'a> {
     }
 }
 
-fn parse_principals(bytes: &[u8]) -> Result<Vec<String>, &'static str> {
+pub(crate) fn parse_principals(bytes: &[u8]) -> Result<Vec<String>, &'static str> {
     let mut r = Reader(bytes);
     match r.u16()? {
         0x0502 => {}

@@ -44,6 +44,9 @@ mod context;
 mod cred;
 mod error;
 mod flags;
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+pub mod fuzzing;
 mod keytab;
 mod name;
 mod password;
