@@ -10,7 +10,9 @@
 #     (libgssapi3-heimdal, which installs beside MIT's), and the HTTP peers of the tests
 #     (curl, apache2 with libapache2-mod-auth-gssapi);
 #   * a virtual environment in .venv (override with WINKERBEROS_VENV) with maturin, pytest,
-#     ruff, mypy and python-gssapi (the independent GSSAPI peer of the tests);
+#     ruff, mypy, python-gssapi (the independent GSSAPI peer of the tests) and atheris (the
+#     Python fuzzer of scripts/fuzz.sh);
+#   * Heimdal's KDC, unpacked into .heimdal/ (scripts/heimdal-kdc.sh), and cargo-fuzz;
 #   * the winkerberos module itself, built from this checkout into that environment.
 # A Rust toolchain (cargo) and Python >= 3.10 must already be on PATH.
 set -euo pipefail
@@ -48,6 +50,8 @@ apt_install krb5-kdc krb5-admin-server krb5-user libkrb5-dev libgssapi-krb5-2 gc
 # packages, so scripts/heimdal-kdc.sh unpacks them into .heimdal/ instead of installing them.
 apt_install libkdc2-heimdal libhdb9-heimdal libkadm5srv8-heimdal libkadm5clnt7-heimdal \
   libsl0-heimdal libotp0-heimdal libkafs0-heimdal
+# cargo fuzz builds libFuzzer (C++); scripts/memcheck.sh runs valgrind.
+apt_install g++ valgrind
 bash "$root/scripts/heimdal-kdc.sh" install
 
 if [[ ! -x $venv/bin/python ]]; then
@@ -56,7 +60,14 @@ if [[ ! -x $venv/bin/python ]]; then
 fi
 # Pinned to the versions the project is tested with; gssapi builds against libkrb5-dev.
 "$venv/bin/python" -m pip install -q --disable-pip-version-check \
-  'maturin>=1.9,<2' 'pytest>=8' 'ruff>=0.8' 'mypy>=1.13' 'gssapi>=1.9' 'typing_extensions>=4.6' >&2
+  'maturin>=1.9,<2' 'pytest>=8' 'ruff>=0.8' 'mypy>=1.13' 'gssapi>=1.9' 'typing_extensions>=4.6' \
+  'atheris>=2.3' >&2
+
+# cargo fuzz (scripts/fuzz.sh): from crates.io, once.
+if ! cargo fuzz --version >/dev/null 2>&1; then
+  log "installing cargo-fuzz"
+  cargo install --locked cargo-fuzz >&2
+fi
 
 log "building winkerberos into $venv"
 (cd "$root" && VIRTUAL_ENV=$venv "$venv/bin/maturin" develop -q --release >&2)

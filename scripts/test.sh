@@ -38,4 +38,7 @@ step "pytest" "$venv/bin/python" -m pytest -q tests
 step "clippy (SSPI backend, Linux type-check)" env RUSTFLAGS="--cfg winkerberos_check_sspi" \
   cargo clippy -p winkerberos --all-targets --locked --target-dir target/sspi-check -- -D warnings
 step "Windows build and Wine tests" bash scripts/windows/test.sh
+step "ruff (fuzz harness)" "$venv/bin/ruff" check fuzz
+step "cargo fmt --check (fuzz)" cargo fmt --manifest-path fuzz/Cargo.toml -- --check
+step "fuzz (short runs, scripts/fuzz.sh)" env FUZZ_SECONDS=15 bash scripts/fuzz.sh
 echo "==> all checks passed" >&2
