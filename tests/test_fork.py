@@ -7,8 +7,10 @@ must still refuse a token seen before the fork, or in another process after it.
 
 from __future__ import annotations
 
+import ctypes.util
 import json
 
+import pytest
 from realm import Realm
 
 SCENARIO = r"""
@@ -69,8 +71,13 @@ print(json.dumps({
 """
 
 
-def test_handshakes_work_in_forked_workers_and_the_parent(realm: Realm, run_isolated) -> None:
-    result = run_isolated(SCENARIO, timeout=120)
+@pytest.mark.parametrize("library", [None, "libgssapi.so.3"], ids=["default", "heimdal"])
+def test_handshakes_work_in_forked_workers_and_the_parent(
+    realm: Realm, run_isolated, library: str | None
+) -> None:
+    if library and ctypes.util.find_library("gssapi") != library:
+        pytest.skip(f"{library} is not installed (scripts/setup.sh installs it)")
+    result = run_isolated(SCENARIO, {"WINKERBEROS_GSSAPI_LIBRARY": library}, timeout=120)
     assert result.returncode == 0, result.stderr
     out = json.loads(result.stdout)
     assert out["user"] == realm.user
@@ -79,7 +86,11 @@ def test_handshakes_work_in_forked_workers_and_the_parent(realm: Realm, run_isol
         assert "error" not in child, child
         assert child["status"] == 0
         assert child["users"] == [realm.user] * 3
-        assert child["replay"] == "Replay", child
     assert out["parent"] == [realm.user] * 3
+    if library == "libgssapi.so.3":
+        # Heimdal 7's acceptor keeps no replay cache at all, fork or not (a token is accepted
+        # twice in one process too; see docs/compatibility.md): nothing to keep intact.
+        return
+    assert [child["replay"] for child in out["children"]] == ["Replay"] * 3
     assert out["parent_replay"] == "Replay"
     assert out["child_token_replay"] == ["Replay"] * 3

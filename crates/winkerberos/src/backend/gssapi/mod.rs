@@ -92,10 +92,13 @@ impl Backend for Gssapi {
                     Ok(cred) => Ok(Some(cred)),
                     // Heimdal 7's SPNEGO cannot take a password: it answers NO_CRED with no
                     // minor status, before any KDC is asked, which would read as "run kinit".
-                    // Its Kerberos mechanism can, but its SPNEGO initiator refuses a
-                    // credential without a SPNEGO element (NO_CRED), and a SPNEGO credential
-                    // acquired for the name from the tickets that left in memory fails with
-                    // BAD_MECH. So say plainly what works instead.
+                    // Working around it is not possible cleanly: its mechanism glue refuses a
+                    // Kerberos-only credential for SPNEGO (NO_CRED), and its SPNEGO initiator
+                    // vets each mechanism with an init on the *default* credential before
+                    // using the one given (initiator_approved in spnego/init_sec_context.c),
+                    // so even a SPNEGO credential built from the password's tickets fails with
+                    // BAD_MECH unless the default cache happens to hold a ticket. So say
+                    // plainly what works instead.
                     Err(f)
                         if mech == Mech::Spnego
                             && f.major & routine::MASK == routine::NO_CRED
