@@ -91,33 +91,19 @@ impl Backend for Gssapi {
                 match result {
                     Ok(cred) => Ok(Some(cred)),
                     // Heimdal 7's SPNEGO cannot take a password: it answers NO_CRED with no
-                    // minor status, before any KDC is asked, which would read as "run kinit".
-                    // Working around it is not possible cleanly: its mechanism glue refuses a
-                    // Kerberos-only credential for SPNEGO (NO_CRED), and its SPNEGO initiator
-                    // vets each mechanism with an init on the *default* credential before
-                    // using the one given (initiator_approved in spnego/init_sec_context.c),
-                    // so even a SPNEGO credential built from the password's tickets fails with
-                    // BAD_MECH unless the default cache happens to hold a ticket. So say
-                    // plainly what works instead.
+                    // minor status, before any KDC is asked (so the password has had no
+                    // attempt yet). Its Kerberos mechanism can; the credential then reaches
+                    // SPNEGO through a private default cache (see ffi::heimdal).
                     Err(f)
                         if mech == Mech::Spnego
                             && f.major & routine::MASK == routine::NO_CRED
                             && f.minor == 0 =>
                     {
-                        Err(Error::new(
-                            ErrorKind::Unsupported,
-                            "gss_acquire_cred_with_password",
-                            format!(
-                                "{} cannot obtain SPNEGO credentials with a password \
-                                 (Heimdal's SPNEGO takes no password)",
-                                lib.name
-                            ),
-                        )
-                        .hint(
-                            "use mech_oid=GSS_MECH_OID_KRB5 with a password (every Kerberos \
-                             SPNEGO service accepts it), obtain a ticket with kinit first, or \
-                             use MIT krb5 (libgssapi_krb5.so.2)",
-                        ))
+                        Cred::acquire_with_password(lib, &name, password.expose(), ffi::OID_KRB5)
+                            .ok_or_else(unsupported)?
+                            .and_then(Cred::for_heimdal_spnego)
+                            .map(Some)
+                            .map_err(|f| failure(f, Side::Initiator))
                     }
                     Err(f) => Err(failure(f, Side::Initiator)),
                 }
