@@ -14,6 +14,7 @@ import base64
 import contextlib
 import gc
 import json
+import os
 import sys
 
 import winkerberos as k
@@ -60,10 +61,24 @@ def failing() -> None:
         k.authGSSClientInit(SERVICE, principal="nosuchuser@WKTEST.LOCAL")
 
 
+def with_password(principal: str) -> None:
+    # A password credential (on Heimdal with SPNEGO: a private memory cache per credential).
+    _, client = k.authGSSClientInit(SERVICE, principal=principal, mech_oid=k.GSS_MECH_OID_SPNEGO)
+    _, server = k.authGSSServerInit(SERVICE)
+    k.authGSSClientStep(client, "")
+    k.authGSSServerStep(server, k.authGSSClientResponse(client))
+    k.authGSSClientStep(client, k.authGSSServerResponse(server))
+
+
 def main() -> None:
     rounds, iterations = int(sys.argv[1]), int(sys.argv[2])
+    # WK_LEAK_PASSWORD_PRINCIPAL="user@REALM:password": password handshakes instead.
+    principal = os.environ.get("WK_LEAK_PASSWORD_PRINCIPAL")
     for n in range(rounds):
         for _ in range(iterations):
+            if principal:
+                with_password(principal)
+                continue
             successful()
             failing()
         gc.collect()
