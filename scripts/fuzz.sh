@@ -49,6 +49,7 @@ run_cargo_target() {
   local runs
   runs=$(echo "$out" | sed -n 's/^stat::number_of_executed_units: *//p' | tail -1)
   summary+=("$target: ${runs:-?} executions in ${seconds}s, 0 crashes")
+  log "${summary[-1]}"
 }
 
 run_python_target() {
@@ -64,7 +65,13 @@ run_python_target() {
   local runs
   runs=$(echo "$out" | sed -n 's/^stat::number_of_executed_units: *//p' | tail -1)
   summary+=("python: ${runs:-?} executions in ${seconds}s, 0 crashes")
+  log "${summary[-1]}"
 }
+
+# One build of every cargo target up front (they share all dependencies).
+if [[ " ${targets[*]} " != " python " ]]; then
+  (cd "$root/fuzz" && cargo fuzz build -O >&2)
+fi
 
 for target in "${targets[@]}"; do
   case $target in
