@@ -14,8 +14,11 @@
 #   * Cyrus SASL's sample server and GSSAPI plugin (sasl2-bin libsasl2-modules-gssapi-mit),
 #     the SASL peer of pure-sasl in the tests, and OpenLDAP's slapd for ldap3, unpacked
 #     from its Debian package into .cache/slapd (not installed: no LDAP service is set up);
+#   * Heimdal's KDC, unpacked into .heimdal/ (scripts/heimdal-kdc.sh), g++ and cargo-fuzz
+#     (scripts/fuzz.sh), and valgrind (scripts/memcheck.sh);
 #   * a virtual environment in .venv (override with WINKERBEROS_VENV) with the development
-#     tools of pyproject.toml's `dev` dependency group: maturin, pytest, ruff, mypy, pyright (with its Node.js from PyPI), Sphinx, python-gssapi (the
+#     tools of pyproject.toml's `dev` dependency group: maturin, pytest, ruff, mypy, pyright
+#     (with its Node.js from PyPI), Sphinx, atheris (the Python fuzzer), python-gssapi (the
 #     independent GSSAPI peer of the tests) and the pykerberos consumers the tests run
 #     through install_as_kerberos() (pure-sasl, requests-kerberos without pykerberos),
 #     pywinrm (without its kerberos extra, which is pykerberos), ldap3 and pymongo;
@@ -80,6 +83,13 @@ fi
 apt_install samba-ad-dc samba-ad-provision winbind
 # actionlint (scripts/actionlint.sh) checks the workflows' run: scripts with shellcheck.
 apt_install shellcheck
+# The libraries of Heimdal's KDC (they install beside MIT's); its binaries conflict with MIT's
+# packages, so scripts/heimdal-kdc.sh unpacks them into .heimdal/ instead of installing them.
+apt_install libkdc2-heimdal libhdb9-heimdal libkadm5srv8-heimdal libkadm5clnt7-heimdal \
+  libsl0-heimdal libotp0-heimdal libkafs0-heimdal
+# cargo fuzz builds libFuzzer (C++); scripts/memcheck.sh runs valgrind.
+apt_install g++ valgrind
+bash "$root/scripts/heimdal-kdc.sh" install
 
 if [[ ! -x $venv/bin/python ]]; then
   log "creating $venv"
@@ -95,6 +105,12 @@ fi
 # Consumers that say `import kerberos`, tested through winkerberos.install_as_kerberos():
 # --no-deps, or pip would build pykerberos (their declared dependency) from source.
 "$venv/bin/python" -m pip install -q --disable-pip-version-check --no-deps 'requests-kerberos==0.12.0' >&2
+
+# cargo fuzz (scripts/fuzz.sh): from crates.io, once.
+if ! cargo fuzz --version >/dev/null 2>&1; then
+  log "installing cargo-fuzz"
+  cargo install --locked cargo-fuzz >&2
+fi
 
 log "building winkerberos into $venv"
 (cd "$root" && VIRTUAL_ENV=$venv "$venv/bin/maturin" develop -q --release >&2)

@@ -59,8 +59,10 @@ step "Windows-runner tests without a KDC (tests_windows, here on Linux)" \
 step "ruff (tests_windows)" "$venv/bin/ruff" check tests_windows
 step "ruff format --check (tests_windows)" "$venv/bin/ruff" format --check tests_windows
 step "actionlint (.github/workflows)" bash scripts/actionlint.sh
-
 step "crate package contents" bash scripts/dist/crate-contents.sh
 step "release wheels (manylinux x86_64, aarch64) and sdist: build, check, run" \
   bash scripts/wheels.sh --targets manylinux-x86_64,manylinux-aarch64 --sdist
+step "ruff (fuzz harness)" "$venv/bin/ruff" check fuzz
+step "cargo fmt --check (fuzz)" cargo fmt --manifest-path fuzz/Cargo.toml -- --check
+step "fuzz (short runs, scripts/fuzz.sh)" env FUZZ_SECONDS=15 bash scripts/fuzz.sh
 echo "==> all checks passed" >&2

@@ -305,13 +305,20 @@ def authGSSServerResponseConf(context: GSSServerContext) -> int:
 def authGSSServerHasDelegated(context: GSSServerContext) -> bool:
     """Whether the client delegated its credentials."""
 
-def authGSSServerClean(*_args: object) -> int:
-    """Does nothing and returns 1: contexts free themselves when garbage-collected."""
+def authGSSServerClean(*args: object) -> int:
+    """Removes the file authGSSServerStoreDelegate wrote (unless stored with `keep=True`) and
+    returns 1. The context itself stays usable; it frees itself when garbage-collected.
+    Anything but a server context is accepted and ignored, as before.
+    """
 
-def authGSSServerStoreDelegate(context: GSSServerContext) -> int:
+def authGSSServerStoreDelegate(context: GSSServerContext, *, keep: bool = False) -> int:
     """Stores the credentials the client delegated into a new file credential cache, created
     with mode 0600 under an unpredictable name in the directory TMPDIR names (else /tmp);
     authGSSServerCacheName then gives its path. Returns 0, as kerberos did.
+
+    The file belongs to the context: it is removed by authGSSServerClean, by the next store
+    on the context, or when the context is collected. With `keep=True` it is the caller's
+    and is never removed by winkerberos.
     """
 
 def authGSSServerCacheName(context: GSSServerContext) -> str | None:

@@ -4,7 +4,6 @@ use std::sync::Mutex;
 
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
-use pyo3::pybacked::PyBackedBytes;
 use pyo3::types::{PyBytes, PyString};
 use winkerberos::{
     Credential, Error, ErrorKind, Initiator, InitiatorOptions, Secret, Step, Target, sasl,
@@ -13,7 +12,7 @@ use zeroize::Zeroizing;
 
 use crate::cache;
 use crate::convert::{
-    b64encode, gss_flags, optional_text, secret, secret_text, text, token_text, type_name,
+    b64encode, buffer, gss_flags, optional_text, secret, secret_text, text, token_text, type_name,
 };
 use crate::errors::to_pyerr;
 use crate::locked;
@@ -69,9 +68,13 @@ impl ClientContext {
     #[pyo3(signature = (token = None, channel_bindings = None))]
     fn step<'py>(
         slf: &Bound<'py, Self>,
-        token: Option<PyBackedBytes>,
+        token: Option<&Bound<'py, PyAny>>,
         channel_bindings: Option<&Bound<'py, PyAny>>,
     ) -> PyResult<Option<Bound<'py, PyBytes>>> {
+        let token = token
+            .filter(|t| !t.is_none())
+            .map(|t| buffer(t, "token"))
+            .transpose()?;
         let bindings = bindings(channel_bindings)?;
         let out = with_state(slf.as_any(), "GSSClientContext.step", move |s| {
             s.initiator.set_channel_bindings(bindings);
@@ -104,9 +107,10 @@ impl ClientContext {
     #[pyo3(signature = (data, encrypt = true))]
     fn wrap<'py>(
         slf: &Bound<'py, Self>,
-        data: PyBackedBytes,
+        data: &Bound<'py, PyAny>,
         encrypt: bool,
     ) -> PyResult<Bound<'py, PyBytes>> {
+        let data = buffer(data, "data")?;
         let token = with_state(slf.as_any(), "GSSClientContext.wrap", move |s| {
             s.initiator.wrap(&data, encrypt)
         })?;
@@ -114,7 +118,11 @@ impl ClientContext {
     }
 
     /// Unwraps a message from the server and returns its data.
-    fn unwrap<'py>(slf: &Bound<'py, Self>, token: PyBackedBytes) -> PyResult<Bound<'py, PyBytes>> {
+    fn unwrap<'py>(
+        slf: &Bound<'py, Self>,
+        token: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyBytes>> {
+        let token = buffer(token, "token")?;
         let data = with_state(slf.as_any(), "GSSClientContext.unwrap", move |s| {
             s.initiator.unwrap(&token)
         })?;

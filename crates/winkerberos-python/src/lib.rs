@@ -6,6 +6,7 @@
 //! context's own lock held, so contexts can be shared between threads and the module runs
 //! without the GIL on free-threaded Python.
 
+mod base64;
 mod cache;
 mod client;
 mod convert;

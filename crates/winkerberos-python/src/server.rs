@@ -4,12 +4,11 @@ use std::sync::Mutex;
 
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
-use pyo3::pybacked::PyBackedBytes;
 use pyo3::types::{PyBytes, PyString};
 use winkerberos::{Acceptor, DelegatedCredential, Error, ErrorKind, Step};
 
 use crate::cache;
-use crate::convert::{b64encode, text, token_text, type_name};
+use crate::convert::{b64encode, buffer, text, token_text, type_name};
 use crate::errors::{krb_error, to_pyerr};
 use crate::locked;
 use crate::types::bindings;
@@ -27,7 +26,25 @@ struct ServerState {
     /// Whether the last unwrapped message was encrypted.
     response_conf: i32,
     /// The file authGSSServerStoreDelegate wrote the delegated credentials to.
-    cache_name: Option<String>,
+    delegate_file: Option<DelegateFile>,
+}
+
+/// A credential cache written by authGSSServerStoreDelegate. Unless the caller kept it
+/// (`keep=True`), it lives as long as the context: it is removed by authGSSServerClean, by
+/// the next store on the same context, or when the context is collected, so forwarded
+/// tickets never pile up in the temporary directory.
+struct DelegateFile {
+    path: std::path::PathBuf,
+    kept: bool,
+}
+
+impl Drop for DelegateFile {
+    fn drop(&mut self) {
+        if !self.kept {
+            // Nothing to report to: the file may be gone already (removed by its user).
+            let _ = std::fs::remove_file(&self.path);
+        }
+    }
 }
 
 impl ServerState {
@@ -74,9 +91,10 @@ impl ServerContext {
     #[pyo3(signature = (token, channel_bindings = None))]
     fn step<'py>(
         slf: &Bound<'py, Self>,
-        token: PyBackedBytes,
+        token: &Bound<'py, PyAny>,
         channel_bindings: Option<&Bound<'py, PyAny>>,
     ) -> PyResult<Option<Bound<'py, PyBytes>>> {
+        let token = buffer(token, "token")?;
         let bindings = bindings(channel_bindings)?;
         let out = with_state(slf.as_any(), "GSSServerContext.step", move |s, _| {
             s.acceptor.set_channel_bindings(bindings);
@@ -107,9 +125,10 @@ impl ServerContext {
     #[pyo3(signature = (data, encrypt = true))]
     fn wrap<'py>(
         slf: &Bound<'py, Self>,
-        data: PyBackedBytes,
+        data: &Bound<'py, PyAny>,
         encrypt: bool,
     ) -> PyResult<Bound<'py, PyBytes>> {
+        let data = buffer(data, "data")?;
         let token = with_state(slf.as_any(), "GSSServerContext.wrap", move |s, _| {
             s.acceptor.wrap(&data, encrypt)
         })?;
@@ -117,7 +136,11 @@ impl ServerContext {
     }
 
     /// Unwraps a message from the client and returns its data.
-    fn unwrap<'py>(slf: &Bound<'py, Self>, token: PyBackedBytes) -> PyResult<Bound<'py, PyBytes>> {
+    fn unwrap<'py>(
+        slf: &Bound<'py, Self>,
+        token: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyBytes>> {
+        let token = buffer(token, "token")?;
         let data = with_state(slf.as_any(), "GSSServerContext.unwrap", move |s, _| {
             s.acceptor.unwrap(&token)
         })?;
@@ -203,7 +226,7 @@ pub(crate) fn server_init<'py>(
         username: None,
         target_name: None,
         response_conf: 0,
-        cache_name: None,
+        delegate_file: None,
     };
     let context = Bound::new(
         py,
@@ -284,11 +307,22 @@ pub(crate) fn server_has_delegated(context: &Bound<'_, PyAny>) -> PyResult<bool>
     read_state(context, |s| s.acceptor.delegated_credential().is_some())
 }
 
-/// Does nothing and returns 1: contexts free themselves when garbage-collected.
+/// Removes the file authGSSServerStoreDelegate wrote (unless stored with `keep=True`) and
+/// returns 1. The context itself stays usable; it frees itself when garbage-collected.
+/// Anything but a server context is accepted and ignored, as before.
 #[pyfunction]
-#[pyo3(name = "authGSSServerClean", signature = (*_args))]
-pub(crate) fn server_clean(_args: &Bound<'_, pyo3::types::PyTuple>) -> i32 {
-    AUTH_GSS_COMPLETE
+#[pyo3(name = "authGSSServerClean", signature = (*args))]
+pub(crate) fn server_clean(args: &Bound<'_, pyo3::types::PyTuple>) -> PyResult<i32> {
+    if let Ok(context) = args.get_item(0)
+        && context.is_instance_of::<ServerContext>()
+    {
+        let file = with_state(&context, "authGSSServerClean", |s, _| {
+            Ok(s.delegate_file.take())
+        })?;
+        // Removed here, outside the lock, with the GIL held: a quick unlink.
+        drop(file);
+    }
+    Ok(AUTH_GSS_COMPLETE)
 }
 
 /// Wraps the base64 `data` for the client (encrypted when `protect` is 1) into
@@ -339,9 +373,13 @@ pub(crate) fn server_response_conf(context: &Bound<'_, PyAny>) -> PyResult<i32> 
 /// Stores the credentials the client delegated into a new file credential cache, created
 /// with mode 0600 under an unpredictable name in the directory TMPDIR names (else /tmp);
 /// authGSSServerCacheName then gives its path. Returns 0, as kerberos did.
+///
+/// The file belongs to the context: it is removed by authGSSServerClean, by the next store
+/// on the context, or when the context is collected. With `keep=True` it is the caller's
+/// and is never removed by winkerberos.
 #[pyfunction]
-#[pyo3(name = "authGSSServerStoreDelegate")]
-pub(crate) fn server_store_delegate(context: &Bound<'_, PyAny>) -> PyResult<i32> {
+#[pyo3(name = "authGSSServerStoreDelegate", signature = (context, *, keep = false))]
+pub(crate) fn server_store_delegate(context: &Bound<'_, PyAny>, keep: bool) -> PyResult<i32> {
     let Some(delegated) = read_state(context, |s| s.acceptor.delegated_credential())? else {
         return Err(krb_error("Ticket is not delegatable"));
     };
@@ -349,16 +387,22 @@ pub(crate) fn server_store_delegate(context: &Bound<'_, PyAny>) -> PyResult<i32>
         .py()
         .detach(|| delegated.store_in_new_file(&std::env::temp_dir()))
         .map_err(|err| to_pyerr(context.py(), "authGSSServerStoreDelegate", err))?;
-    let path = path.to_string_lossy().into_owned();
-    with_state(context, "authGSSServerStoreDelegate", move |s, _| {
-        s.cache_name = Some(path);
-        Ok(0)
-    })
+    let file = DelegateFile { path, kept: keep };
+    let replaced = with_state(context, "authGSSServerStoreDelegate", move |s, _| {
+        Ok(s.delegate_file.replace(file))
+    })?;
+    // The previous file (unless kept) is removed now, not left behind.
+    drop(replaced);
+    Ok(0)
 }
 
 /// The path of the credential cache authGSSServerStoreDelegate wrote, or None.
 #[pyfunction]
 #[pyo3(name = "authGSSServerCacheName")]
 pub(crate) fn server_cache_name(context: &Bound<'_, PyAny>) -> PyResult<Option<String>> {
-    read_state(context, |s| s.cache_name.clone())
+    read_state(context, |s| {
+        s.delegate_file
+            .as_ref()
+            .map(|f| f.path.to_string_lossy().into_owned())
+    })
 }

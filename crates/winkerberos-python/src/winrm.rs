@@ -7,7 +7,7 @@ use winkerberos::{Error, ErrorKind};
 
 use crate::AUTH_GSS_COMPLETE;
 use crate::client::with_state;
-use crate::convert::{b64encode, bytes_like, token_text};
+use crate::convert::{b64encode, buffer, bytes_like, token_text};
 use crate::decode_token;
 
 /// Wraps the base64 `data` with a detached header (encrypted unless `protect` is 0) into
@@ -119,8 +119,8 @@ pub(crate) fn winrm_decrypt<'py>(
     encrypted_data: &Bound<'py, PyAny>,
     header: &Bound<'py, PyAny>,
 ) -> PyResult<Bound<'py, PyBytes>> {
-    let data = bytes_like(encrypted_data, "encrypted_data")?.to_vec();
-    let header = bytes_like(header, "header")?.to_vec();
+    let data = buffer(encrypted_data, "encrypted_data")?;
+    let header = buffer(header, "header")?;
     let plain = with_state(context, "authGSSWinRMDecryptMessage", move |s| {
         s.initiator.unwrap_iov(&header, &data)
     })?;

@@ -416,7 +416,10 @@ impl Initiator {
             Some(DelegatedCredential(cred)) => {
                 Some(Native::credential_for_mech(&cred, options.mech)?.map_or(cred, Arc::new))
             }
-            None => Native::initiator_credential(&options.credential, options.mech)?.map(Arc::new),
+            None => {
+                options.credential.check()?;
+                Native::initiator_credential(&options.credential, options.mech)?.map(Arc::new)
+            }
         };
         // Whom explicit credentials must authenticate as, checked when the handshake ends.
         let expected_initiator = match &credential {
@@ -657,6 +660,17 @@ impl Acceptor {
     }
 
     fn check_bound(&self, raw: RawStep) -> Result<RawStep> {
+        // A mechanism that wants another token but has none to send can never be answered:
+        // the input was not an initiator's token (a reflected reply of an acceptor, say), and
+        // "continue" would leave the caller waiting with nobody authenticated.
+        if !raw.complete && raw.token.is_empty() {
+            return Err(Error::new(
+                ErrorKind::DefectiveToken,
+                "gss_accept_sec_context",
+                "the token asks for another leg but the mechanism produced no reply to send",
+            )
+            .hint("pass the client's token; a service's own reply cannot start a handshake"));
+        }
         if raw.complete && self.bindings.is_some() && !raw.flags.contains(Flags::CHANNEL_BOUND) {
             return Err(Error::new(
                 ErrorKind::BadBindings,

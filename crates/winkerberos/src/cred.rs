@@ -111,16 +111,23 @@ impl Credential {
     ///     _ => unreachable!(),
     /// }
     /// ```
+    ///
+    /// A NUL anywhere after decoding, and a `:` after the `@` of the decoded user name (the
+    /// sign of a password whose separator was percent-encoded by mistake), are refused with
+    /// [`ErrorKind::InvalidArgument`]; neither the name nor the password is echoed.
     pub fn parse_principal(spec: &str) -> Result<Self> {
         const OP: &str = "parse principal";
         let Some((user, password)) = spec.split_once(':') else {
             return Ok(if spec.is_empty() {
                 Self::Default
             } else {
-                Self::Principal(percent_decode_str(spec, "user")?)
+                let user = percent_decode_str(spec, "user")?;
+                check_principal(&user)?;
+                Self::Principal(user)
             });
         };
         let user = percent_decode_str(user, "user")?;
+        check_principal(&user)?;
         if user.is_empty() {
             return Err(Error::new(
                 ErrorKind::InvalidArgument,
@@ -130,6 +137,7 @@ impl Credential {
             .hint("write it as 'user@REALM:password', percent-encoding ':' and '%'"));
         }
         let password = Secret(percent_decode(password.as_bytes(), "password")?);
+        check_secret(&password)?;
         Ok(Self::Password {
             principal: user,
             password,
@@ -158,6 +166,10 @@ impl Credential {
             }
             _ => user.to_owned(),
         };
+        check_principal(&principal)?;
+        if let Some(password) = &password {
+            check_secret(password)?;
+        }
         Ok(match password {
             Some(password) => Self::Password {
                 principal,
@@ -176,6 +188,69 @@ fn realm_for_domain(domain: &str) -> Result<String> {
     } else {
         Ok(domain.to_owned())
     }
+}
+
+impl Credential {
+    /// Checks what the mechanism will be handed: no NUL in the principal or password (a C
+    /// library would stop reading there and authenticate a shorter name than the one written),
+    /// and no `:` after the realm's `@`. Called by the backends before any library call, so
+    /// credentials built field by field are held to the same rules as parsed ones.
+    pub(crate) fn check(&self) -> Result<()> {
+        match self {
+            Self::Default => Ok(()),
+            Self::Principal(principal) => check_principal(principal),
+            Self::Password {
+                principal,
+                password,
+            } => check_principal(principal).and_then(|()| check_secret(password)),
+        }
+    }
+}
+
+/// Refuses a principal holding a NUL, or a `:` after its first `@`.
+///
+/// A `:` there is almost surely a password whose separator was percent-encoded (`%3A`), so
+/// the whole `user@REALM:password` would be taken as a name, and echoed by the mechanism's
+/// errors. Realm names never contain `:` in practice (RFC 4120 §6.1 reserves it for "other"
+/// realm styles nobody deploys), so nothing legitimate is refused. Neither error echoes the
+/// principal.
+pub(crate) fn check_principal(principal: &str) -> Result<()> {
+    const OP: &str = "check principal";
+    if principal.contains('\0') {
+        return Err(Error::new(
+            ErrorKind::InvalidArgument,
+            OP,
+            "the principal contains a NUL character (also refused when percent-encoded as %00)",
+        )
+        .hint("remove the NUL: a C library would read the name only up to it"));
+    }
+    if principal
+        .split_once('@')
+        .is_some_and(|(_, realm)| realm.contains(':'))
+    {
+        return Err(Error::new(
+            ErrorKind::InvalidArgument,
+            OP,
+            "the principal has a ':' after its realm '@' (not shown: it may hold a password)",
+        )
+        .hint(
+            "write 'user@REALM:password' with the ':' separator itself unencoded, \
+             percent-encoding only the user and the password",
+        ));
+    }
+    Ok(())
+}
+
+/// Refuses a password holding a NUL (the mechanism would read it only up to the NUL).
+fn check_secret(secret: &Secret) -> Result<()> {
+    if secret.expose().contains(&0) {
+        return Err(Error::new(
+            ErrorKind::InvalidArgument,
+            "check password",
+            "the password contains a NUL character (also refused when percent-encoded as %00)",
+        ));
+    }
+    Ok(())
 }
 
 fn percent_decode_str(text: &str, what: &'static str) -> Result<String> {
@@ -298,6 +373,41 @@ mod tests {
         let c = Credential::from_parts("alice@OTHER", Some("EX.COM"), None).expect("valid");
         assert!(matches!(c, Credential::Principal(p) if p == "alice@OTHER"));
         assert!(Credential::from_parts("", None, None).is_err());
+    }
+
+    #[test]
+    fn nul_is_refused_after_decoding_in_every_part() {
+        for spec in [
+            "alice%00evil@R:pw",
+            "alice@R%00.EVIL:pw",
+            "alice@R:pw%00anything",
+            "alice%00@R",
+            "%00",
+        ] {
+            let err = Credential::parse_principal(spec).expect_err(spec);
+            assert_eq!(err.kind(), ErrorKind::InvalidArgument, "{spec}");
+            assert!(err.to_string().contains("NUL"), "{err}");
+        }
+        let nul_password = Credential::password("alice@R", "a\0b");
+        assert!(nul_password.check().is_err());
+        assert!(Credential::from_parts("a\0b", None, None).is_err());
+        assert!(Credential::from_parts("a", Some("R\0"), None).is_err());
+    }
+
+    #[test]
+    fn colon_after_the_realm_is_refused_without_echo() {
+        for spec in [
+            "alice%40R%3ATopSecret1",
+            "alice@R%3ATopSecret1",
+            "alice@R%3aTopSecret1:pw",
+        ] {
+            let err = Credential::parse_principal(spec).expect_err(spec);
+            assert_eq!(err.kind(), ErrorKind::InvalidArgument);
+            assert!(!format!("{err} {err:?}").contains("TopSecret1"), "{err:?}");
+        }
+        // A ':' in the user part (before '@') stays a legal, if odd, name.
+        assert!(Credential::parse_principal("od%3Ad@R:pw").is_ok());
+        assert!(Credential::from_parts("alice@R:x", None, None).is_err());
     }
 
     #[test]

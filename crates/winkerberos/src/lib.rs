@@ -45,6 +45,9 @@ mod cred;
 pub mod diagnostics;
 mod error;
 mod flags;
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+pub mod fuzzing;
 mod keytab;
 mod kinds;
 pub mod krb5conf;

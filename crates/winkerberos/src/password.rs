@@ -28,6 +28,7 @@ pub fn check_password(
     verify_service: Option<&str>,
 ) -> Result<()> {
     let credential = Credential::password(principal, Secret::copy_from(password.expose()));
+    credential.check()?;
     let Some(service) = verify_service else {
         Native::ensure_available()?;
         if !Native::ACQUIRE_CHECKS_PASSWORD {

@@ -77,19 +77,54 @@ impl Backend for Gssapi {
                 password,
             } => {
                 let name = import(lib, principal, ffi::OID_NT_USER_NAME)?;
-                let Some(result) =
-                    Cred::acquire_with_password(lib, &name, password.expose(), mech_oid(mech))
-                else {
+                // Like the name, the password reaches string-to-key as a C string.
+                if password.expose().contains(&0) {
                     return Err(Error::new(
+                        ErrorKind::InvalidArgument,
+                        "gss_acquire_cred_with_password",
+                        "the password contains a NUL character",
+                    ));
+                }
+                let unsupported = || {
+                    Error::new(
                         ErrorKind::Unsupported,
                         "gss_acquire_cred_with_password",
                         format!("{} cannot obtain credentials with a password", lib.name),
                     )
-                    .hint("use MIT krb5 or Heimdal, or obtain a ticket with kinit first"));
+                    .hint("use MIT krb5 or Heimdal, or obtain a ticket with kinit first")
                 };
-                result.map(Some).map_err(|f| {
-                    unknown_realm_if_unconfigured(failure(f, Side::Initiator), principal)
-                })
+                let Some(result) =
+                    Cred::acquire_with_password(lib, &name, password.expose(), mech_oid(mech))
+                else {
+                    return Err(unsupported());
+                };
+                match result {
+                    Ok(cred) => Ok(Some(cred)),
+                    // Heimdal 7's SPNEGO cannot take a password: it answers NO_CRED with no
+                    // minor status, before any KDC is asked (so the password has had no
+                    // attempt yet). Its Kerberos mechanism can; the credential then reaches
+                    // SPNEGO through a private default cache (see ffi::heimdal).
+                    Err(f)
+                        if mech == Mech::Spnego
+                            && f.major & routine::MASK == routine::NO_CRED
+                            && f.minor == 0 =>
+                    {
+                        Cred::acquire_with_password(lib, &name, password.expose(), ffi::OID_KRB5)
+                            .ok_or_else(unsupported)?
+                            .and_then(Cred::for_heimdal_spnego)
+                            .map(Some)
+                            .map_err(|f| {
+                                unknown_realm_if_unconfigured(
+                                    failure(f, Side::Initiator),
+                                    principal,
+                                )
+                            })
+                    }
+                    Err(f) => Err(unknown_realm_if_unconfigured(
+                        failure(f, Side::Initiator),
+                        principal,
+                    )),
+                }
             }
         }
     }
@@ -249,6 +284,15 @@ impl Backend for Gssapi {
 }
 
 fn import(lib: &'static Library, text: &str, name_type: &'static [u8]) -> Result<Name> {
+    // gss_import_name takes a counted buffer, but the krb5 mechanisms parse it as a C string:
+    // a NUL would make them import a shorter name than the one written.
+    if text.contains('\0') {
+        return Err(Error::new(
+            ErrorKind::InvalidArgument,
+            "gss_import_name",
+            "the name contains a NUL character",
+        ));
+    }
     Name::import(lib, text, name_type).map_err(|f| {
         failure(f, Side::Either).or_hint(format!("check the spelling of the name {text:?}"))
     })

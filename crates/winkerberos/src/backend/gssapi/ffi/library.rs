@@ -77,6 +77,8 @@ function_table! {
         gss_unwrap_iov: gss_unwrap_iov_fn,
         gss_store_cred_into: gss_store_cred_into_fn,
         gss_acquire_cred_from: gss_acquire_cred_from_fn,
+        gss_krb5_ccache_name: gss_krb5_ccache_name_fn,
+        gss_krb5_copy_ccache: gss_krb5_copy_ccache_fn,
     }
 }
 

@@ -4,6 +4,7 @@
 //!
 //! This module and its children hold all of the GSSAPI backend's `unsafe` code.
 
+mod heimdal;
 pub(crate) mod krb5;
 mod library;
 mod sys;
@@ -81,6 +82,17 @@ impl Library {
                 self.status_text(minor, GSS_C_MECH_CODE)
             },
         })
+    }
+
+    /// A failure of our own around a library call, with our explanation as its text.
+    fn local_failure(&'static self, call: &'static str, why: String) -> Failure {
+        Failure {
+            call,
+            major: routine::FAILURE,
+            minor: 0,
+            major_text: why,
+            minor_text: String::new(),
+        }
     }
 
     /// A library that moved or grew one of our buffers: reported as a failure, never trusted.
@@ -238,6 +250,10 @@ impl Drop for Name {
 pub(crate) struct Cred {
     lib: &'static Library,
     raw: gss_cred_id_t,
+    /// Heimdal SPNEGO with a password only: the credential's tickets, also in a private
+    /// memory cache that each init makes the thread's default (see `heimdal`). Dropped after
+    /// the handle is released, which destroys the cache.
+    memory_cache: Option<heimdal::MemoryCache>,
 }
 
 // SAFETY: MIT and Heimdal guard credential handles with an internal lock, so a credential may
@@ -251,7 +267,18 @@ impl Cred {
         Self {
             lib,
             raw: ptr::null_mut(),
+            memory_cache: None,
         }
+    }
+
+    /// Makes this Kerberos credential usable by Heimdal's SPNEGO, which takes no password
+    /// credential: its tickets are copied into a private memory cache that every
+    /// `gss_init_sec_context` with this credential uses as the thread's default instead.
+    pub(crate) fn for_heimdal_spnego(mut self) -> Result<Self, Failure> {
+        let cache = heimdal::MemoryCache::copy_of(self.lib, self.raw)
+            .map_err(|why| self.lib.local_failure("gss_krb5_copy_ccache", why))?;
+        self.memory_cache = Some(cache);
+        Ok(self)
     }
 
     /// Acquires credentials for `name` (or the default principal) from the ticket cache or
@@ -584,14 +611,21 @@ impl Context {
         let mut token = OwnedBuffer::new(lib);
         let mut ret_flags = 0;
         let mut minor = 0;
+        // A credential behind a private default cache is used through that cache.
+        let via_default = cred.and_then(|c| c.memory_cache.as_ref());
+        let cred = match via_default {
+            Some(_) => ptr::null_mut(),
+            None => cred.map_or(ptr::null_mut(), |c| c.raw),
+        };
+        let context = &mut self.raw;
         // SAFETY: the context handle is ours (null on the first leg, then the library's);
         // cred, target, mech, bindings and input borrow live data for the call; `token`
         // takes ownership of the output token, even on failure.
-        let major = unsafe {
+        let mut init = || unsafe {
             (lib.fns.gss_init_sec_context)(
                 &mut minor,
-                cred.map_or(ptr::null_mut(), |c| c.raw),
-                &mut self.raw,
+                cred,
+                context,
                 target.raw,
                 &mut mech,
                 flags,
@@ -603,6 +637,12 @@ impl Context {
                 &mut ret_flags,
                 ptr::null_mut(),
             )
+        };
+        let major = match via_default {
+            Some(cache) => cache
+                .as_thread_default(lib, init)
+                .map_err(|why| lib.local_failure("gss_krb5_ccache_name", why))?,
+            None => init(),
         };
         let major = lib.check("gss_init_sec_context", major, minor)?;
         Ok(Leg {

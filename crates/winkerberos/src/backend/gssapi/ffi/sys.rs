@@ -324,3 +324,14 @@ pub(crate) type gss_acquire_cred_from_fn = unsafe extern "C" fn(
     actual_mechs: *mut gss_OID_set,
     time_rec: *mut OM_uint32,
 ) -> OM_uint32;
+
+/// `gss_krb5_ccache_name` (MIT and Heimdal extension): sets the calling thread's default
+/// credential cache of the Kerberos mechanism (Heimdal keeps one krb5 context per thread).
+pub(crate) type gss_krb5_ccache_name_fn = unsafe extern "C" fn(
+    minor: *mut OM_uint32,
+    name: *const c_char,
+    out_name: *mut *const c_char,
+) -> OM_uint32;
+/// `gss_krb5_copy_ccache`: copies a Kerberos credential's tickets into a `krb5_ccache`.
+pub(crate) type gss_krb5_copy_ccache_fn =
+    unsafe extern "C" fn(minor: *mut OM_uint32, cred: gss_cred_id_t, out: *mut c_void) -> OM_uint32;
