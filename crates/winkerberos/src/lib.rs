@@ -53,11 +53,12 @@ mod password;
 #[cfg(unix)]
 mod private_file;
 pub mod sasl;
+mod types;
 
 pub use channel_bindings::ChannelBindings;
 pub use context::{
-    Acceptor, AcceptorOptions, DelegatedCredential, Initiator, InitiatorOptions, IovWrapped, Mech,
-    ServiceCredential, Step, Target, Unwrapped,
+    Acceptor, AcceptorOptions, DelegatedCredential, Initiator, InitiatorOptions, ServiceCredential,
+    Target,
 };
 pub use cred::{Credential, Secret};
 pub use error::{Error, ErrorKind, Result, Role, Status};
@@ -66,6 +67,7 @@ pub use keytab::{
     KeytabEntry, default_keytab_name, enctype_name, keytab_entries, keytab_principals,
 };
 pub use password::{change_password, check_password};
+pub use types::{IovWrapped, Mech, Step, Unwrapped};
 
 /// Checks that the system Kerberos library can be loaded, without doing anything else.
 ///
