@@ -6,6 +6,7 @@ use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::pybacked::PyBackedBytes;
 use pyo3::types::{PyBytes, PyString};
+use winkerberos::SecurityContext as _;
 use winkerberos::{
     Credential, Error, ErrorKind, Initiator, InitiatorOptions, Secret, Step, Target, sasl,
 };

@@ -4,6 +4,7 @@
 
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList};
+use winkerberos::SecurityContext as _;
 use winkerberos::diagnostics;
 use winkerberos::krb5conf::Config;
 

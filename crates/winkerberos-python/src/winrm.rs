@@ -3,6 +3,7 @@
 
 use pyo3::prelude::*;
 use pyo3::types::PyBytes;
+use winkerberos::SecurityContext as _;
 use winkerberos::{Error, ErrorKind};
 
 use crate::AUTH_GSS_COMPLETE;

@@ -21,6 +21,7 @@
 
 use std::process::ExitCode;
 
+use winkerberos::SecurityContext as _;
 use winkerberos::{Acceptor, AcceptorOptions, Initiator, InitiatorOptions, Step};
 
 fn main() -> ExitCode {

@@ -21,6 +21,7 @@ use std::sync::{Arc, Barrier};
 use std::thread;
 
 use support::realm::{Realm, RealmOptions};
+use winkerberos::SecurityContext as _;
 use winkerberos::{
     Acceptor, AcceptorOptions, ChannelBindings, Credential, ErrorKind, Flags, Initiator,
     InitiatorOptions, Mech, Step,
