@@ -8,6 +8,7 @@
 
 mod cache;
 mod client;
+mod context;
 mod convert;
 mod diagnostics;
 mod errors;
