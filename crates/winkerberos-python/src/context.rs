@@ -11,7 +11,6 @@ use std::sync::Mutex;
 use pyo3::PyClass;
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
-use pyo3::pybacked::PyBackedBytes;
 use pyo3::pyclass::boolean_struct::True;
 use pyo3::types::{PyBytes, PyString};
 use winkerberos::{ChannelBindings, Error, SecurityContext, Step};
@@ -173,21 +172,20 @@ pub(crate) fn complete<P: PyContext>(py: Python<'_>, context: &P) -> bool {
 }
 
 /// `.step()`: one leg with the peer's token (bytes, no base64, no response kept); returns
-/// the token to send, or None.
+/// the token to send, or None. The shells convert the arguments; the bodies take any bytes.
 pub(crate) fn step_bytes<'py, P: PyContext>(
     context: &Bound<'py, P>,
     api: &'static str,
-    token: Option<PyBackedBytes>,
+    token: Option<impl AsRef<[u8]> + Send>,
     bindings: Option<ChannelBindings>,
 ) -> PyResult<Option<Bound<'py, PyBytes>>> {
     let out = with_state::<P, _>(context.as_any(), api, move |s| {
         s.context.set_channel_bindings(bindings);
-        Ok(
-            match s.context.step(token.as_deref().unwrap_or_default())? {
-                Step::Continue(token) => Some(token),
-                Step::Complete(token) => token,
-            },
-        )
+        let input = token.as_ref().map_or(&[][..], AsRef::as_ref);
+        Ok(match s.context.step(input)? {
+            Step::Continue(token) => Some(token),
+            Step::Complete(token) => token,
+        })
     })?;
     Ok(out.map(|token| PyBytes::new(context.py(), &token)))
 }
@@ -196,11 +194,11 @@ pub(crate) fn step_bytes<'py, P: PyContext>(
 pub(crate) fn wrap_bytes<'py, P: PyContext>(
     context: &Bound<'py, P>,
     api: &'static str,
-    data: PyBackedBytes,
+    data: impl AsRef<[u8]> + Send,
     encrypt: bool,
 ) -> PyResult<Bound<'py, PyBytes>> {
     let token = with_state::<P, _>(context.as_any(), api, move |s| {
-        s.context.wrap(&data, encrypt)
+        s.context.wrap(data.as_ref(), encrypt)
     })?;
     Ok(PyBytes::new(context.py(), &token))
 }
@@ -209,8 +207,10 @@ pub(crate) fn wrap_bytes<'py, P: PyContext>(
 pub(crate) fn unwrap_bytes<'py, P: PyContext>(
     context: &Bound<'py, P>,
     api: &'static str,
-    token: PyBackedBytes,
+    token: impl AsRef<[u8]> + Send,
 ) -> PyResult<Bound<'py, PyBytes>> {
-    let data = with_state::<P, _>(context.as_any(), api, move |s| s.context.unwrap(&token))?;
+    let data = with_state::<P, _>(context.as_any(), api, move |s| {
+        s.context.unwrap(token.as_ref())
+    })?;
     Ok(PyBytes::new(context.py(), &data.data))
 }
