@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# shellcheck disable=SC2016 # the checks run bash -c '...' programs that get their values as "$1"...: nothing in them may expand here
 # wheels.sh - build the release artefacts of winkerberos-rs into dist/ and check every one.
 #
 #   scripts/wheels.sh                       # all seven wheels and the sdist

@@ -14,7 +14,7 @@ for required in README.md SAFETY.md LICENSE src/lib.rs; do
 done
 unexpected=$(grep -vxE 'Cargo\.toml|Cargo\.toml\.orig|Cargo\.lock|\.cargo_vcs_info\.json|README\.md|SAFETY\.md|LICENSE|src/.*\.rs' <<<"$files" || true)
 if [[ -n $unexpected ]]; then
-  echo "crate-contents: not part of the library:" $unexpected
+  echo "crate-contents: not part of the library: ${unexpected//$'\n'/ }"
   status=1
 fi
 cmp -s LICENSE <(cat crates/winkerberos/LICENSE) || { echo "crate-contents: crates/winkerberos/LICENSE differs from LICENSE"; status=1; }

@@ -9,7 +9,7 @@
 # the wheel (it is built, not run, so the Wine version does not matter to it).
 #
 # Steps (installing what is missing first, with scripts/windows/setup.sh):
-#   1. build the peer example for Windows (SSPI) and natively (GSSAPI);
+#   1. build the interop peer (crates/winkerberos-peer) for Windows (SSPI) and natively (GSSAPI);
 #   2. run the crate's unit tests as a Windows program under Wine;
 #   3. start a realm (scripts/realm.sh, with kadmind and kpasswd) and run `peer check`:
 #      handshakes both ways with Kerberos and Negotiate, default and explicit credentials,
@@ -94,7 +94,7 @@ run() {
 }
 
 wcargo=scripts/windows/cargo
-exe=${WINKERBEROS_WINDOWS_TARGET_DIR:-$root/target/windows}/x86_64-pc-windows-gnu/release/examples/peer.exe
+exe=${WINKERBEROS_WINDOWS_TARGET_DIR:-$root/target/windows}/x86_64-pc-windows-gnu/release/peer.exe
 
 realm_dir=$state/realm
 samba_dir=$state/samba-ad
@@ -109,10 +109,10 @@ trap cleanup EXIT
 # 1. builds ---------------------------------------------------------------------
 note "building for Windows (a cold build first compiles the standard library)"
 built=1
-run windows-build-peer "$wcargo" build --release --locked -p winkerberos --example peer || built=0
+run windows-build-peer "$wcargo" build --release --locked -p winkerberos-peer || built=0
 note "building the native peer"
-run native-build-peer cargo build --locked -p winkerberos --example peer || built=0
-native_peer=${CARGO_TARGET_DIR:-$root/target}/debug/examples/peer
+run native-build-peer cargo build --locked -p winkerberos-peer || built=0
+native_peer=${CARGO_TARGET_DIR:-$root/target}/debug/peer
 
 # 2. unit tests as a Windows program ---------------------------------------------
 note "unit tests under Wine"

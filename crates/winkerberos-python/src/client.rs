@@ -2,45 +2,24 @@
 
 use std::sync::Mutex;
 
-use pyo3::exceptions::{PyTypeError, PyValueError};
+use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyString};
 use winkerberos::{
-    Credential, Error, ErrorKind, Initiator, InitiatorOptions, Secret, Step, Target, sasl,
+    Credential, Error, ErrorKind, Initiator, InitiatorOptions, Secret, Target, sasl,
 };
 use zeroize::Zeroizing;
 
 use crate::cache;
-use crate::convert::{
-    b64encode, buffer, gss_flags, optional_text, secret, secret_text, text, token_text, type_name,
-};
+use crate::context::{self, PyContext, State};
+use crate::convert::{buffer, gss_flags, optional_text, secret, secret_text, text, token_text};
 use crate::errors::to_pyerr;
-use crate::locked;
 use crate::server::ServerContext;
 use crate::types::{MechOid, bindings, mech};
-use crate::{AUTH_GSS_COMPLETE, AUTH_GSS_CONTINUE, decode_token};
+use crate::{AUTH_GSS_COMPLETE, decode_token};
 
-/// The state behind a client context, used by one thread at a time.
-pub(crate) struct ClientState {
-    pub(crate) initiator: Initiator,
-    /// The last step's, wrap's or unwrap's output.
-    pub(crate) response: Option<String>,
-    /// Whether the last unwrapped message was encrypted.
-    pub(crate) response_conf: i32,
-    /// The client principal, once known.
-    username: Option<String>,
-}
-
-impl ClientState {
-    /// The client principal: looked up when first asked for once the handshake is complete
-    /// (or set earlier by authGSSClientInquireCred), then kept.
-    fn username(&mut self) -> Result<Option<String>, Error> {
-        if self.username.is_none() && self.initiator.is_complete() {
-            self.username = Some(self.initiator.initiator_account_name()?);
-        }
-        Ok(self.username.clone())
-    }
-}
+/// The state behind a client context.
+pub(crate) type ClientState = State<Initiator, ()>;
 
 /// A client security context, as returned by authGSSClientInit.
 #[pyclass(frozen, module = "winkerberos", name = "GSSClientContext")]
@@ -49,17 +28,23 @@ pub(crate) struct ClientContext {
     target: String,
 }
 
+impl PyContext for ClientContext {
+    type Context = Initiator;
+    type Extra = ();
+    const EXPECTED: &'static str = "a client context from authGSSClientInit";
+
+    fn state(&self) -> &Mutex<ClientState> {
+        &self.state
+    }
+}
+
 #[pymethods]
 impl ClientContext {
     fn __repr__(&self) -> String {
-        let phase = match self.state.try_lock() {
-            Ok(state) if state.initiator.is_complete() => "complete",
-            Ok(_) => "not complete",
-            Err(_) => "in use",
-        };
         format!(
-            "<winkerberos.GSSClientContext for {:?}, {phase}>",
-            self.target
+            "<winkerberos.GSSClientContext for {:?}, {}>",
+            self.target,
+            context::phase(self)
         )
     }
 
@@ -76,31 +61,19 @@ impl ClientContext {
             .map(|t| buffer(t, "token"))
             .transpose()?;
         let bindings = bindings(channel_bindings)?;
-        let out = with_state(slf.as_any(), "GSSClientContext.step", move |s| {
-            s.initiator.set_channel_bindings(bindings);
-            let step = s.initiator.step(token.as_deref().unwrap_or_default())?;
-            Ok(match step {
-                Step::Continue(token) => Some(token),
-                Step::Complete(token) => token,
-            })
-        })?;
-        Ok(out.map(|token| PyBytes::new(slf.py(), &token)))
+        context::step_bytes(slf, "GSSClientContext.step", token, bindings)
     }
 
     /// Whether the handshake is complete.
     #[getter]
     fn complete(&self, py: Python<'_>) -> bool {
-        locked::attached(py, &self.state, |s| s.initiator.is_complete())
+        context::complete(py, self)
     }
 
     /// The client principal once the handshake is complete, else None.
     #[getter]
     fn user_name(slf: &Bound<'_, Self>) -> PyResult<Option<String>> {
-        with_state(
-            slf.as_any(),
-            "GSSClientContext.user_name",
-            ClientState::username,
-        )
+        with_state(slf.as_any(), "GSSClientContext.user_name", State::username)
     }
 
     /// Wraps `data` for the server (encrypted unless `encrypt` is False).
@@ -111,10 +84,7 @@ impl ClientContext {
         encrypt: bool,
     ) -> PyResult<Bound<'py, PyBytes>> {
         let data = buffer(data, "data")?;
-        let token = with_state(slf.as_any(), "GSSClientContext.wrap", move |s| {
-            s.initiator.wrap(&data, encrypt)
-        })?;
-        Ok(PyBytes::new(slf.py(), &token))
+        context::wrap_bytes(slf, "GSSClientContext.wrap", data, encrypt)
     }
 
     /// Unwraps a message from the server and returns its data.
@@ -123,39 +93,22 @@ impl ClientContext {
         token: &Bound<'py, PyAny>,
     ) -> PyResult<Bound<'py, PyBytes>> {
         let token = buffer(token, "token")?;
-        let data = with_state(slf.as_any(), "GSSClientContext.unwrap", move |s| {
-            s.initiator.unwrap(&token)
-        })?;
-        Ok(PyBytes::new(slf.py(), &data.data))
+        context::unwrap_bytes(slf, "GSSClientContext.unwrap", token)
     }
 }
 
-/// Finds the client context in `context`, or raises the originals' `TypeError`.
-fn client<'a, 'py>(context: &'a Bound<'py, PyAny>) -> PyResult<&'a Bound<'py, ClientContext>> {
-    context.cast::<ClientContext>().map_err(|_| {
-        PyTypeError::new_err(format!(
-            "Expected a context object: a client context from authGSSClientInit, not {}",
-            type_name(context)
-        ))
-    })
-}
-
-/// Runs `f` on the context's state with the GIL released and the context locked.
+/// Runs `f` on a client context's state with the GIL released and the context locked.
 pub(crate) fn with_state<T: Send>(
     context: &Bound<'_, PyAny>,
     api: &'static str,
     f: impl FnOnce(&mut ClientState) -> Result<T, Error> + Send,
 ) -> PyResult<T> {
-    locked::detached(context.py(), &client(context)?.get().state, api, f)
+    context::with_state::<ClientContext, T>(context, api, f)
 }
 
-/// Reads the state without releasing the GIL (for cheap getters).
+/// Reads a client context's state without releasing the GIL (for cheap getters).
 fn read_state<T>(context: &Bound<'_, PyAny>, f: impl FnOnce(&ClientState) -> T) -> PyResult<T> {
-    Ok(locked::attached(
-        context.py(),
-        &client(context)?.get().state,
-        f,
-    ))
+    context::read_state::<ClientContext, T>(context, f)
 }
 
 /// The credentials `authGSSClientInit` was asked for, in winkerberos' order of precedence.
@@ -255,12 +208,7 @@ pub(crate) fn client_init<'py>(
         }
     }
     .map_err(|err| to_pyerr(py, API, err))?;
-    let state = ClientState {
-        initiator,
-        response: None,
-        response_conf: 0,
-        username: None,
-    };
+    let state = State::new(initiator, ());
     let context = Bound::new(
         py,
         ClientContext {
@@ -284,19 +232,7 @@ pub(crate) fn client_step(
     let challenge = token_text(challenge, "challenge")?;
     let bindings = bindings(channel_bindings)?;
     with_state(state, "authGSSClientStep", move |s| {
-        s.response = None;
-        let input = decode_token(challenge, "server's challenge")?;
-        s.initiator.set_channel_bindings(bindings);
-        match s.initiator.step(&input)? {
-            Step::Continue(token) => {
-                s.response = Some(b64encode(&token));
-                Ok(AUTH_GSS_CONTINUE)
-            }
-            Step::Complete(token) => {
-                s.response = token.as_deref().map(b64encode);
-                Ok(AUTH_GSS_COMPLETE)
-            }
-        }
+        s.step_base64(challenge, "server's challenge", bindings)
     })
 }
 
@@ -306,12 +242,7 @@ pub(crate) fn client_step(
 pub(crate) fn client_response<'py>(
     context: &Bound<'py, PyAny>,
 ) -> PyResult<Option<Bound<'py, PyString>>> {
-    // Straight from the kept text into a Python str: one copy, not two.
-    read_state(context, |s| {
-        s.response
-            .as_deref()
-            .map(|text| PyString::new(context.py(), text))
-    })
+    context::response::<ClientContext>(context)
 }
 
 /// 1 if the last unwrapped message was encrypted, else 0.
@@ -325,7 +256,7 @@ pub(crate) fn client_response_conf(context: &Bound<'_, PyAny>) -> PyResult<i32> 
 #[pyfunction]
 #[pyo3(name = "authGSSClientUserName")]
 pub(crate) fn client_user_name(context: &Bound<'_, PyAny>) -> PyResult<Option<String>> {
-    with_state(context, "authGSSClientUserName", ClientState::username)
+    with_state(context, "authGSSClientUserName", State::username)
 }
 
 /// Looks up the principal of the context's credentials (the default ones unless others were
@@ -335,7 +266,7 @@ pub(crate) fn client_user_name(context: &Bound<'_, PyAny>) -> PyResult<Option<St
 pub(crate) fn client_inquire_cred(context: &Bound<'_, PyAny>) -> PyResult<i32> {
     with_state(context, "authGSSClientInquireCred", |s| {
         if s.username.is_none() {
-            s.username = Some(s.initiator.credential_name()?);
+            s.username = Some(s.context.credential_name()?);
         }
         Ok(AUTH_GSS_COMPLETE)
     })
@@ -351,12 +282,7 @@ pub(crate) fn client_unwrap(
 ) -> PyResult<i32> {
     let challenge = token_text(challenge, "challenge")?;
     with_state(context, "authGSSClientUnwrap", move |s| {
-        s.response = None;
-        let token = decode_token(challenge, "message")?;
-        let unwrapped = s.initiator.unwrap(&token)?;
-        s.response = Some(b64encode(&unwrapped.data));
-        s.response_conf = i32::from(unwrapped.confidential);
-        Ok(AUTH_GSS_COMPLETE)
+        s.unwrap_base64(challenge)
     })
 }
 
@@ -387,8 +313,7 @@ pub(crate) fn client_wrap(
                 sasl::reply_without_layer(&user)
             }
         };
-        s.response = Some(b64encode(&s.initiator.wrap(&message, protect != 0)?));
-        Ok(AUTH_GSS_COMPLETE)
+        s.wrap_into_response(&message, protect != 0)
     })
 }
 

@@ -4,6 +4,7 @@
 
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList};
+use winkerberos::SecurityContext as _;
 use winkerberos::diagnostics;
 use winkerberos::krb5conf::Config;
 
@@ -121,8 +122,8 @@ pub(crate) fn keytab_entries<'py>(
 #[pyo3(name = "_client_target_name")]
 pub(crate) fn client_target_name(context: &Bound<'_, PyAny>) -> PyResult<Option<String>> {
     with_state(context, "_client_target_name", |state| {
-        if state.initiator.is_complete() {
-            state.initiator.target_name().map(Some)
+        if state.context.is_complete() {
+            state.context.target_name().map(Some)
         } else {
             Ok(None)
         }

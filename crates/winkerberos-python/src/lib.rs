@@ -9,6 +9,7 @@
 mod base64;
 mod cache;
 mod client;
+mod context;
 mod convert;
 mod diagnostics;
 mod errors;

@@ -5,26 +5,22 @@ use std::sync::Mutex;
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyString};
-use winkerberos::{Acceptor, DelegatedCredential, Error, ErrorKind, Step};
+use winkerberos::SecurityContext as _;
+use winkerberos::{Acceptor, DelegatedCredential, Error, ErrorKind};
 
 use crate::cache;
-use crate::convert::{b64encode, buffer, text, token_text, type_name};
+use crate::context::{self, PyContext, State};
+use crate::convert::{buffer, text, token_text, type_name};
 use crate::errors::{krb_error, to_pyerr};
-use crate::locked;
 use crate::types::bindings;
-use crate::{AUTH_GSS_COMPLETE, AUTH_GSS_CONTINUE, decode_token};
+use crate::{AUTH_GSS_COMPLETE, decode_token};
 
-/// The state behind a server context, used by one thread at a time.
-struct ServerState {
-    acceptor: Acceptor,
-    /// The last step's output token.
-    response: Option<String>,
-    /// The authenticated client principal.
-    username: Option<String>,
+/// What only a server context keeps.
+pub(crate) struct ServerExtra {
+    /// Whether the context accepts with any key in the keytab (service `""`).
+    any_service: bool,
     /// The service principal the client asked for (reported only for the `""` service).
     target_name: Option<String>,
-    /// Whether the last unwrapped message was encrypted.
-    response_conf: i32,
     /// The file authGSSServerStoreDelegate wrote the delegated credentials to.
     delegate_file: Option<DelegateFile>,
 }
@@ -47,43 +43,38 @@ impl Drop for DelegateFile {
     }
 }
 
-impl ServerState {
-    /// The authenticated client: looked up when first asked for once the handshake is
-    /// complete, then kept.
-    fn username(&mut self) -> Result<Option<String>, Error> {
-        if self.username.is_none() && self.acceptor.is_complete() {
-            self.username = Some(self.acceptor.initiator_account_name()?);
-        }
-        Ok(self.username.clone())
-    }
+/// The state behind a server context.
+type ServerState = State<Acceptor, ServerExtra>;
 
-    /// The service the client asked for, reported (as pykerberos did) only by a context
-    /// that accepts with any key in the keytab.
-    fn target_name(&mut self, any_service: bool) -> Result<Option<String>, Error> {
-        if any_service && self.target_name.is_none() && self.acceptor.is_complete() {
-            self.target_name = Some(self.acceptor.target_name()?);
-        }
-        Ok(self.target_name.clone())
+/// The service the client asked for, reported (as pykerberos did) only by a context that
+/// accepts with any key in the keytab.
+fn target_name(s: &mut ServerState) -> Result<Option<String>, Error> {
+    if s.extra.any_service && s.extra.target_name.is_none() && s.context.is_complete() {
+        s.extra.target_name = Some(s.context.target_name()?);
     }
+    Ok(s.extra.target_name.clone())
 }
 
 /// A server security context, as returned by authGSSServerInit.
 #[pyclass(frozen, module = "winkerberos", name = "GSSServerContext")]
 pub(crate) struct ServerContext {
     state: Mutex<ServerState>,
-    /// Whether the context accepts with any key in the keytab (service `""`).
-    any_service: bool,
+}
+
+impl PyContext for ServerContext {
+    type Context = Acceptor;
+    type Extra = ServerExtra;
+    const EXPECTED: &'static str = "a server context from authGSSServerInit";
+
+    fn state(&self) -> &Mutex<ServerState> {
+        &self.state
+    }
 }
 
 #[pymethods]
 impl ServerContext {
     fn __repr__(&self) -> String {
-        let phase = match self.state.try_lock() {
-            Ok(state) if state.acceptor.is_complete() => "complete",
-            Ok(_) => "not complete",
-            Err(_) => "in use",
-        };
-        format!("<winkerberos.GSSServerContext {phase}>")
+        format!("<winkerberos.GSSServerContext {}>", context::phase(self))
     }
 
     /// Runs one handshake leg with the client's token and returns the token to send back,
@@ -96,29 +87,19 @@ impl ServerContext {
     ) -> PyResult<Option<Bound<'py, PyBytes>>> {
         let token = buffer(token, "token")?;
         let bindings = bindings(channel_bindings)?;
-        let out = with_state(slf.as_any(), "GSSServerContext.step", move |s, _| {
-            s.acceptor.set_channel_bindings(bindings);
-            let step = s.acceptor.step(&token)?;
-            Ok(match step {
-                Step::Continue(token) => Some(token),
-                Step::Complete(token) => token,
-            })
-        })?;
-        Ok(out.map(|token| PyBytes::new(slf.py(), &token)))
+        context::step_bytes(slf, "GSSServerContext.step", Some(token), bindings)
     }
 
     /// Whether the handshake is complete.
     #[getter]
     fn complete(&self, py: Python<'_>) -> bool {
-        locked::attached(py, &self.state, |s| s.acceptor.is_complete())
+        context::complete(py, self)
     }
 
     /// The authenticated client principal, or None before completion.
     #[getter]
     fn user_name(slf: &Bound<'_, Self>) -> PyResult<Option<String>> {
-        with_state(slf.as_any(), "GSSServerContext.user_name", |s, _| {
-            s.username()
-        })
+        with_state(slf.as_any(), "GSSServerContext.user_name", State::username)
     }
 
     /// Wraps `data` for the client (encrypted unless `encrypt` is False).
@@ -129,10 +110,7 @@ impl ServerContext {
         encrypt: bool,
     ) -> PyResult<Bound<'py, PyBytes>> {
         let data = buffer(data, "data")?;
-        let token = with_state(slf.as_any(), "GSSServerContext.wrap", move |s, _| {
-            s.acceptor.wrap(&data, encrypt)
-        })?;
-        Ok(PyBytes::new(slf.py(), &token))
+        context::wrap_bytes(slf, "GSSServerContext.wrap", data, encrypt)
     }
 
     /// Unwraps a message from the client and returns its data.
@@ -141,45 +119,27 @@ impl ServerContext {
         token: &Bound<'py, PyAny>,
     ) -> PyResult<Bound<'py, PyBytes>> {
         let token = buffer(token, "token")?;
-        let data = with_state(slf.as_any(), "GSSServerContext.unwrap", move |s, _| {
-            s.acceptor.unwrap(&token)
-        })?;
-        Ok(PyBytes::new(slf.py(), &data.data))
+        context::unwrap_bytes(slf, "GSSServerContext.unwrap", token)
     }
 }
 
-fn server<'a, 'py>(context: &'a Bound<'py, PyAny>) -> PyResult<&'a Bound<'py, ServerContext>> {
-    context.cast::<ServerContext>().map_err(|_| {
-        PyTypeError::new_err(format!(
-            "Expected a context object: a server context from authGSSServerInit, not {}",
-            type_name(context)
-        ))
-    })
-}
-
-/// Runs `f` on the context's state (and whether it accepts any service) with the GIL
-/// released and the context locked.
+/// Runs `f` on a server context's state with the GIL released and the context locked.
 fn with_state<T: Send>(
     context: &Bound<'_, PyAny>,
     api: &'static str,
-    f: impl FnOnce(&mut ServerState, bool) -> Result<T, Error> + Send,
+    f: impl FnOnce(&mut ServerState) -> Result<T, Error> + Send,
 ) -> PyResult<T> {
-    let ctx = server(context)?.get();
-    locked::detached(context.py(), &ctx.state, api, |s| f(s, ctx.any_service))
+    context::with_state::<ServerContext, T>(context, api, f)
 }
 
-/// Reads the state without releasing the GIL (for cheap getters).
+/// Reads a server context's state without releasing the GIL (for cheap getters).
 fn read_state<T>(context: &Bound<'_, PyAny>, f: impl FnOnce(&ServerState) -> T) -> PyResult<T> {
-    Ok(locked::attached(
-        context.py(),
-        &server(context)?.get().state,
-        f,
-    ))
+    context::read_state::<ServerContext, T>(context, f)
 }
 
 /// The credentials a server context received from its client, for `authGSSClientInit(delegated=)`.
 pub(crate) fn delegated_credential(context: &Bound<'_, PyAny>) -> PyResult<DelegatedCredential> {
-    let delegated = read_state(context, |s| s.acceptor.delegated_credential()).map_err(|_| {
+    let delegated = read_state(context, |s| s.context.delegated_credential()).map_err(|_| {
         PyTypeError::new_err(format!(
             "delegated must be a server context from authGSSServerInit, not {}",
             type_name(context)
@@ -220,19 +180,15 @@ pub(crate) fn server_init<'py>(
             })
             .map_err(|err| to_pyerr(py, "authGSSServerInit", err))?,
     };
-    let state = ServerState {
-        acceptor,
-        response: None,
-        username: None,
+    let extra = ServerExtra {
+        any_service,
         target_name: None,
-        response_conf: 0,
         delegate_file: None,
     };
     let context = Bound::new(
         py,
         ServerContext {
-            state: Mutex::new(state),
-            any_service,
+            state: Mutex::new(State::new(acceptor, extra)),
         },
     )?;
     Ok((AUTH_GSS_COMPLETE, context))
@@ -248,26 +204,14 @@ pub(crate) fn server_step(
     challenge: &Bound<'_, PyAny>,
     channel_bindings: Option<&Bound<'_, PyAny>>,
 ) -> PyResult<i32> {
-    server(context)?;
+    context::cast::<ServerContext>(context)?;
     let challenge = token_text(challenge, "challenge")?;
     if challenge.is_empty() {
         return Err(krb_error("No challenge parameter in request from client"));
     }
     let bindings = bindings(channel_bindings)?;
-    with_state(context, "authGSSServerStep", move |s, _| {
-        s.response = None;
-        let input = decode_token(challenge, "client's token")?;
-        s.acceptor.set_channel_bindings(bindings);
-        match s.acceptor.step(&input)? {
-            Step::Continue(token) => {
-                s.response = Some(b64encode(&token));
-                Ok(AUTH_GSS_CONTINUE)
-            }
-            Step::Complete(token) => {
-                s.response = token.as_deref().map(b64encode);
-                Ok(AUTH_GSS_COMPLETE)
-            }
-        }
+    with_state(context, "authGSSServerStep", move |s| {
+        s.step_base64(challenge, "client's token", bindings)
     })
 }
 
@@ -277,19 +221,14 @@ pub(crate) fn server_step(
 pub(crate) fn server_response<'py>(
     context: &Bound<'py, PyAny>,
 ) -> PyResult<Option<Bound<'py, PyString>>> {
-    // Straight from the kept text into a Python str: one copy, not two.
-    read_state(context, |s| {
-        s.response
-            .as_deref()
-            .map(|text| PyString::new(context.py(), text))
-    })
+    context::response::<ServerContext>(context)
 }
 
 /// The authenticated client principal ("user@REALM"), or None before completion.
 #[pyfunction]
 #[pyo3(name = "authGSSServerUserName")]
 pub(crate) fn server_user_name(context: &Bound<'_, PyAny>) -> PyResult<Option<String>> {
-    with_state(context, "authGSSServerUserName", |s, _| s.username())
+    with_state(context, "authGSSServerUserName", State::username)
 }
 
 /// For a context created with service "", the service principal the client authenticated
@@ -297,14 +236,14 @@ pub(crate) fn server_user_name(context: &Bound<'_, PyAny>) -> PyResult<Option<St
 #[pyfunction]
 #[pyo3(name = "authGSSServerTargetName")]
 pub(crate) fn server_target_name(context: &Bound<'_, PyAny>) -> PyResult<Option<String>> {
-    with_state(context, "authGSSServerTargetName", ServerState::target_name)
+    with_state(context, "authGSSServerTargetName", target_name)
 }
 
 /// Whether the client delegated its credentials.
 #[pyfunction]
 #[pyo3(name = "authGSSServerHasDelegated")]
 pub(crate) fn server_has_delegated(context: &Bound<'_, PyAny>) -> PyResult<bool> {
-    read_state(context, |s| s.acceptor.delegated_credential().is_some())
+    read_state(context, |s| s.context.delegated_credential().is_some())
 }
 
 /// Removes the file authGSSServerStoreDelegate wrote (unless stored with `keep=True`) and
@@ -316,8 +255,8 @@ pub(crate) fn server_clean(args: &Bound<'_, pyo3::types::PyTuple>) -> PyResult<i
     if let Ok(context) = args.get_item(0)
         && context.is_instance_of::<ServerContext>()
     {
-        let file = with_state(&context, "authGSSServerClean", |s, _| {
-            Ok(s.delegate_file.take())
+        let file = with_state(&context, "authGSSServerClean", |s| {
+            Ok(s.extra.delegate_file.take())
         })?;
         // Removed here, outside the lock, with the GIL held: a quick unlink.
         drop(file);
@@ -335,11 +274,10 @@ pub(crate) fn server_wrap(
     protect: i64,
 ) -> PyResult<i32> {
     let data = token_text(data, "data")?;
-    with_state(context, "authGSSServerWrap", move |s, _| {
+    with_state(context, "authGSSServerWrap", move |s| {
         s.response = None;
         let message = decode_token(data, "data")?;
-        s.response = Some(b64encode(&s.acceptor.wrap(&message, protect != 0)?));
-        Ok(AUTH_GSS_COMPLETE)
+        s.wrap_into_response(&message, protect != 0)
     })
 }
 
@@ -353,13 +291,8 @@ pub(crate) fn server_unwrap(
     challenge: &Bound<'_, PyAny>,
 ) -> PyResult<i32> {
     let challenge = token_text(challenge, "challenge")?;
-    with_state(context, "authGSSServerUnwrap", move |s, _| {
-        s.response = None;
-        let token = decode_token(challenge, "message")?;
-        let unwrapped = s.acceptor.unwrap(&token)?;
-        s.response = Some(b64encode(&unwrapped.data));
-        s.response_conf = i32::from(unwrapped.confidential);
-        Ok(AUTH_GSS_COMPLETE)
+    with_state(context, "authGSSServerUnwrap", move |s| {
+        s.unwrap_base64(challenge)
     })
 }
 
@@ -380,7 +313,7 @@ pub(crate) fn server_response_conf(context: &Bound<'_, PyAny>) -> PyResult<i32> 
 #[pyfunction]
 #[pyo3(name = "authGSSServerStoreDelegate", signature = (context, *, keep = false))]
 pub(crate) fn server_store_delegate(context: &Bound<'_, PyAny>, keep: bool) -> PyResult<i32> {
-    let Some(delegated) = read_state(context, |s| s.acceptor.delegated_credential())? else {
+    let Some(delegated) = read_state(context, |s| s.context.delegated_credential())? else {
         return Err(krb_error("Ticket is not delegatable"));
     };
     let path = context
@@ -388,8 +321,8 @@ pub(crate) fn server_store_delegate(context: &Bound<'_, PyAny>, keep: bool) -> P
         .detach(|| delegated.store_in_new_file(&std::env::temp_dir()))
         .map_err(|err| to_pyerr(context.py(), "authGSSServerStoreDelegate", err))?;
     let file = DelegateFile { path, kept: keep };
-    let replaced = with_state(context, "authGSSServerStoreDelegate", move |s, _| {
-        Ok(s.delegate_file.replace(file))
+    let replaced = with_state(context, "authGSSServerStoreDelegate", move |s| {
+        Ok(s.extra.delegate_file.replace(file))
     })?;
     // The previous file (unless kept) is removed now, not left behind.
     drop(replaced);
@@ -401,7 +334,8 @@ pub(crate) fn server_store_delegate(context: &Bound<'_, PyAny>, keep: bool) -> P
 #[pyo3(name = "authGSSServerCacheName")]
 pub(crate) fn server_cache_name(context: &Bound<'_, PyAny>) -> PyResult<Option<String>> {
     read_state(context, |s| {
-        s.delegate_file
+        s.extra
+            .delegate_file
             .as_ref()
             .map(|f| f.path.to_string_lossy().into_owned())
     })

@@ -3,6 +3,7 @@
 
 use pyo3::prelude::*;
 use pyo3::types::PyBytes;
+use winkerberos::SecurityContext as _;
 use winkerberos::{Error, ErrorKind};
 
 use crate::AUTH_GSS_COMPLETE;
@@ -25,7 +26,7 @@ pub(crate) fn client_wrap_iov(
     with_state(context, "authGSSClientWrapIov", move |s| {
         s.response = None;
         let message = decode_token(data, "data")?;
-        let wrapped = s.initiator.wrap_iov(&message, protect != 0)?;
+        let wrapped = s.context.wrap_iov(&message, protect != 0)?;
         let header_len = u32::try_from(wrapped.header.len()).map_err(|_| too_large("header"))?;
         let mut out = Vec::with_capacity(
             4 + wrapped.header.len() + wrapped.data.len() + wrapped.padding.len(),
@@ -53,7 +54,7 @@ pub(crate) fn client_unwrap_iov(
         s.response = None;
         let message = decode_token(challenge, "message")?;
         let (header, data) = split_framed(&message)?;
-        let unwrapped = s.initiator.unwrap_iov(header, data)?;
+        let unwrapped = s.context.unwrap_iov(header, data)?;
         s.response = Some(b64encode(&unwrapped.data));
         s.response_conf = i32::from(unwrapped.confidential);
         Ok(AUTH_GSS_COMPLETE)
@@ -102,7 +103,7 @@ pub(crate) fn winrm_encrypt<'py>(
 ) -> PyResult<(Bound<'py, PyBytes>, Bound<'py, PyBytes>)> {
     let message = bytes_like(message, "message")?.to_vec();
     let wrapped = with_state(context, "authGSSWinRMEncryptMessage", move |s| {
-        s.initiator.wrap_iov(&message, true)
+        s.context.wrap_iov(&message, true)
     })?;
     let mut data = wrapped.data;
     data.extend_from_slice(&wrapped.padding);
@@ -122,7 +123,7 @@ pub(crate) fn winrm_decrypt<'py>(
     let data = buffer(encrypted_data, "encrypted_data")?;
     let header = buffer(header, "header")?;
     let plain = with_state(context, "authGSSWinRMDecryptMessage", move |s| {
-        s.initiator.unwrap_iov(&header, &data)
+        s.context.unwrap_iov(&header, &data)
     })?;
     Ok(PyBytes::new(context.py(), &plain.data))
 }

@@ -3,93 +3,17 @@
 use std::fmt;
 use std::sync::Arc;
 
-use crate::backend::{Backend, Native, Party, RawStep, SecurityContext};
+use crate::backend::{Backend, Native, Party, RawStep, SecurityContext as _};
 use crate::channel_bindings::ChannelBindings;
 use crate::cred::Credential;
 use crate::error::{Error, ErrorKind, Result};
 use crate::flags::Flags;
 use crate::name::TargetName;
+use crate::types::{IovWrapped, Mech, Step, Unwrapped};
 
 type NativeCred = <Native as Backend>::Cred;
 type NativeTarget = <Native as Backend>::Target;
 type NativeContext = <Native as Backend>::Context;
-
-/// The security mechanism a context uses.
-#[non_exhaustive]
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
-pub enum Mech {
-    /// Raw Kerberos V5 (RFC 4121), OID 1.2.840.113554.1.2.2; the SSPI `Kerberos` package.
-    #[default]
-    Kerberos,
-    /// SPNEGO (RFC 4178), OID 1.3.6.1.5.5.2, as HTTP `Negotiate` uses it; the SSPI
-    /// `Negotiate` package.
-    Spnego,
-}
-
-/// What a handshake leg asks of the caller.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Step {
-    /// Send this token to the peer and step again with its answer.
-    Continue(Vec<u8>),
-    /// The context is established. A final token, if any, must still reach the peer.
-    Complete(Option<Vec<u8>>),
-}
-
-impl Step {
-    /// The token to send, if any.
-    pub fn token(&self) -> Option<&[u8]> {
-        match self {
-            Self::Continue(token) => Some(token),
-            Self::Complete(token) => token.as_deref(),
-        }
-    }
-
-    /// Whether the context is established.
-    pub fn is_complete(&self) -> bool {
-        matches!(self, Self::Complete(_))
-    }
-}
-
-/// An unwrapped message.
-#[derive(Clone, PartialEq, Eq)]
-pub struct Unwrapped {
-    /// The message.
-    pub data: Vec<u8>,
-    /// Whether the message was encrypted (not only integrity-protected).
-    pub confidential: bool,
-}
-
-impl fmt::Debug for Unwrapped {
-    /// Shows the length only: the message may be secret.
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Unwrapped")
-            .field("len", &self.data.len())
-            .field("confidential", &self.confidential)
-            .finish()
-    }
-}
-
-/// A message wrapped with its header detached from its data (RFC 4121 IOV wrapping), the
-/// form WinRM message encryption (MS-WSMV) sends: `header`, then `data` and `padding`.
-#[derive(Clone, PartialEq, Eq)]
-pub struct IovWrapped {
-    /// The mechanism's header (the RFC 4121 token header and checksum).
-    pub header: Vec<u8>,
-    /// The message, encrypted when confidentiality was requested.
-    pub data: Vec<u8>,
-    /// Padding after the data (empty for the AES enctypes).
-    pub padding: Vec<u8>,
-}
-
-impl fmt::Debug for IovWrapped {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("IovWrapped")
-            .field("header_len", &self.header.len())
-            .field("data_len", &self.data.len())
-            .field("padding_len", &self.padding.len())
-            .finish()
-    }
-}
 
 /// Credentials an initiator delegated to an [`Acceptor`], usable to act as that user.
 #[derive(Clone)]
@@ -260,20 +184,31 @@ enum Phase {
     Complete,
 }
 
-/// What an initiator and an acceptor share: the native context, how far its handshake got,
-/// and the message operations an established context allows.
-struct Session {
+/// What an initiator and an acceptor share: the native context, how far its handshake got
+/// and the channel bindings its steps use. Users reach it only through [`SecurityContext`].
+pub struct Session {
     context: NativeContext,
     phase: Phase,
     granted: Flags,
+    bindings: Option<ChannelBindings>,
+}
+
+impl fmt::Debug for Session {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Session")
+            .field("phase", &self.phase)
+            .field("granted", &self.granted)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Session {
-    fn new() -> Self {
+    fn new(bindings: Option<ChannelBindings>) -> Self {
         Self {
             context: Native::new_context(),
             phase: Phase::NotStarted,
             granted: Flags::NONE,
+            bindings,
         }
     }
 
@@ -300,7 +235,8 @@ impl Session {
         let raw = match result {
             Ok(raw) => raw,
             Err(err) => {
-                *self = Self::new();
+                // A fresh native context; the channel bindings the caller set stay.
+                *self = Self::new(self.bindings.take());
                 return Err(err);
             }
         };
@@ -336,32 +272,143 @@ impl Session {
             )
         })
     }
+}
 
+/// Keeps [`SecurityContext`] implemented by this crate's two sides only, and gives its
+/// provided methods the [`Session`] they work on.
+mod sealed {
+    pub trait Sealed {
+        fn session(&self) -> &super::Session;
+        fn session_mut(&mut self) -> &mut super::Session;
+    }
+}
+
+/// What an [`Initiator`] and an [`Acceptor`] have in common: the handshake, driven with
+/// [`step`](Self::step) on one mutable object, and everything an established context offers
+/// (names, flags, wrapping messages).
+///
+/// Code that works with either side takes `impl SecurityContext` (or
+/// `&mut dyn SecurityContext`). The trait is sealed: only these two types implement it, so
+/// methods can be added to it without breaking anyone.
+///
+/// ```no_run
+/// use winkerberos::{Result, SecurityContext};
+///
+/// /// Seals `message` with whichever side of an established context `context` is.
+/// fn seal(context: &mut impl SecurityContext, message: &[u8]) -> Result<Vec<u8>> {
+///     context.wrap(message, true)
+/// }
+/// ```
+pub trait SecurityContext: sealed::Sealed + Send {
+    /// Runs one leg of the handshake with the peer's last token: for an initiator, empty on
+    /// the first leg; for an acceptor, the initiator's token (never empty).
+    ///
+    /// A failed leg abandons the handshake: the next step starts a new one.
+    fn step(&mut self, input: &[u8]) -> Result<Step>;
+
+    /// Replaces the channel bindings of the following steps: those an initiator sends, or
+    /// those an acceptor requires of the initiator.
+    fn set_channel_bindings(&mut self, bindings: Option<ChannelBindings>) {
+        self.session_mut().bindings = bindings;
+    }
+
+    /// Whether the handshake is complete.
+    fn is_complete(&self) -> bool {
+        self.session().is_complete()
+    }
+
+    /// The flags in effect: those granted, once the handshake is complete.
+    fn flags(&self) -> Flags {
+        self.session().granted
+    }
+
+    /// The client principal, such as `alice@EXAMPLE.COM`, once the handshake is complete.
+    fn initiator_name(&self) -> Result<String> {
+        self.session().name(Party::Initiator, "initiator name")
+    }
+
+    /// The client as the platform's original module named it, once the handshake is
+    /// complete: on Windows SSPI's `SECPKG_ATTR_NAMES` form (`DOMAIN\user` for a domain
+    /// account), which winkerberos' `authGSSClientUserName` and `authGSSServerUserName`
+    /// returned; elsewhere the same as [`initiator_name`](Self::initiator_name).
+    fn initiator_account_name(&self) -> Result<String> {
+        self.session()
+            .name(Party::InitiatorAccount, "initiator name")
+    }
+
+    /// The service principal, such as `HTTP/web@EXAMPLE.COM`, once the handshake is
+    /// complete.
+    fn target_name(&self) -> Result<String> {
+        self.session().name(Party::Acceptor, "target name")
+    }
+
+    /// Wraps `message` for the peer: integrity-protected, and encrypted when `encrypt` is
+    /// true.
     fn wrap(&mut self, message: &[u8], encrypt: bool) -> Result<Vec<u8>> {
-        self.established("wrap")?;
-        self.context.wrap(message, encrypt)
+        let session = self.session_mut();
+        session.established("wrap")?;
+        session.context.wrap(message, encrypt)
     }
 
+    /// Unwraps a message from the peer, checking its integrity (and sequence and replay,
+    /// when those were granted).
     fn unwrap(&mut self, token: &[u8]) -> Result<Unwrapped> {
-        self.established("unwrap")?;
-        self.context.unwrap(token)
+        let session = self.session_mut();
+        session.established("unwrap")?;
+        session.context.unwrap(token)
     }
 
+    /// Wraps `message` for the peer with its header detached, as WinRM message encryption
+    /// needs.
     fn wrap_iov(&mut self, message: &[u8], encrypt: bool) -> Result<IovWrapped> {
-        self.established("wrap_iov")?;
-        self.context.wrap_iov(message, encrypt)
+        let session = self.session_mut();
+        session.established("wrap_iov")?;
+        session.context.wrap_iov(message, encrypt)
     }
 
+    /// Unwraps a message from the peer whose header was sent apart from its data (and
+    /// padding, appended to `data`).
     fn unwrap_iov(&mut self, header: &[u8], data: &[u8]) -> Result<Unwrapped> {
-        self.established("unwrap_iov")?;
-        self.context.unwrap_iov(header, data)
+        let session = self.session_mut();
+        session.established("unwrap_iov")?;
+        session.context.unwrap_iov(header, data)
+    }
+}
+
+impl sealed::Sealed for Initiator {
+    fn session(&self) -> &Session {
+        &self.session
+    }
+    fn session_mut(&mut self) -> &mut Session {
+        &mut self.session
+    }
+}
+
+impl SecurityContext for Initiator {
+    fn step(&mut self, input: &[u8]) -> Result<Step> {
+        self.initiate(input)
+    }
+}
+
+impl sealed::Sealed for Acceptor {
+    fn session(&self) -> &Session {
+        &self.session
+    }
+    fn session_mut(&mut self) -> &mut Session {
+        &mut self.session
+    }
+}
+
+impl SecurityContext for Acceptor {
+    fn step(&mut self, input: &[u8]) -> Result<Step> {
+        self.accept(input)
     }
 }
 
 /// The client side of a Kerberos or SPNEGO handshake.
 ///
 /// ```no_run
-/// use winkerberos::{Initiator, InitiatorOptions, Step};
+/// use winkerberos::{Initiator, InitiatorOptions, SecurityContext, Step};
 /// # fn send_and_receive(_: &[u8]) -> Vec<u8> { unimplemented!() }
 /// let mut client = Initiator::new("HTTP@web.example.com", InitiatorOptions::default())?;
 /// let mut input = Vec::new();
@@ -384,7 +431,6 @@ pub struct Initiator {
     expected_initiator: Option<String>,
     mech: Mech,
     requested: Flags,
-    bindings: Option<ChannelBindings>,
 }
 
 impl fmt::Debug for Initiator {
@@ -429,20 +475,17 @@ impl Initiator {
             _ => None,
         };
         Ok(Self {
-            session: Session::new(),
+            session: Session::new(options.channel_bindings),
             credential,
             target: target.clone(),
             expected_initiator,
             mech: options.mech,
             requested: options.flags,
-            bindings: options.channel_bindings,
         })
     }
 
-    /// Runs one leg of the handshake. `input` is the peer's last token, empty on the first leg.
-    ///
-    /// A failed leg abandons the handshake: the next step starts a new one.
-    pub fn step(&mut self, input: &[u8]) -> Result<Step> {
+    /// One leg of the handshake; see [`SecurityContext::step`].
+    fn initiate(&mut self, input: &[u8]) -> Result<Step> {
         self.session.check_not_complete(
             "gss_init_sec_context",
             "create a new context to authenticate again",
@@ -467,7 +510,7 @@ impl Initiator {
             &self.target.name,
             self.mech,
             self.requested,
-            self.bindings.as_ref(),
+            self.session.bindings.as_ref(),
             input,
         );
         let checked = result.and_then(|raw| self.check_granted(raw));
@@ -505,24 +548,9 @@ impl Initiator {
         Ok(raw)
     }
 
-    /// Replaces the channel bindings sent by the following steps.
-    pub fn set_channel_bindings(&mut self, bindings: Option<ChannelBindings>) {
-        self.bindings = bindings;
-    }
-
-    /// Whether the handshake is complete.
-    pub fn is_complete(&self) -> bool {
-        self.session.is_complete()
-    }
-
     /// The flags requested.
     pub fn requested_flags(&self) -> Flags {
         self.requested
-    }
-
-    /// The flags in effect: those granted, once the handshake is complete.
-    pub fn flags(&self) -> Flags {
-        self.session.granted
     }
 
     /// The mechanism.
@@ -530,57 +558,17 @@ impl Initiator {
         self.mech
     }
 
-    /// The client principal, such as `alice@EXAMPLE.COM`, once the handshake is complete.
-    pub fn initiator_name(&self) -> Result<String> {
-        self.session.name(Party::Initiator, "initiator name")
-    }
-
-    /// The client as the platform's original module named it, once the handshake is
-    /// complete: on Windows SSPI's `SECPKG_ATTR_NAMES` form (`DOMAIN\user` for a domain
-    /// account), which winkerberos' `authGSSClientUserName` returned; elsewhere the same as
-    /// [`initiator_name`](Self::initiator_name).
-    pub fn initiator_account_name(&self) -> Result<String> {
-        self.session.name(Party::InitiatorAccount, "initiator name")
-    }
-
-    /// The service principal, once the handshake is complete.
-    pub fn target_name(&self) -> Result<String> {
-        self.session.name(Party::Acceptor, "target name")
-    }
-
     /// The principal of the credentials this initiator uses (acquiring the default ones if
     /// needed), before or after the handshake.
     pub fn credential_name(&self) -> Result<String> {
         Native::credential_name(self.credential.as_deref())
-    }
-
-    /// Wraps `message`: integrity-protected, and encrypted when `encrypt` is true.
-    pub fn wrap(&mut self, message: &[u8], encrypt: bool) -> Result<Vec<u8>> {
-        self.session.wrap(message, encrypt)
-    }
-
-    /// Unwraps a message from the acceptor, checking its integrity (and sequence and replay,
-    /// when those were granted).
-    pub fn unwrap(&mut self, token: &[u8]) -> Result<Unwrapped> {
-        self.session.unwrap(token)
-    }
-
-    /// Wraps `message` with its header detached, as WinRM message encryption needs.
-    pub fn wrap_iov(&mut self, message: &[u8], encrypt: bool) -> Result<IovWrapped> {
-        self.session.wrap_iov(message, encrypt)
-    }
-
-    /// Unwraps a message whose header was sent apart from its data (and padding, appended to
-    /// `data`).
-    pub fn unwrap_iov(&mut self, header: &[u8], data: &[u8]) -> Result<Unwrapped> {
-        self.session.unwrap_iov(header, data)
     }
 }
 
 /// The service side of a Kerberos or SPNEGO handshake.
 ///
 /// ```no_run
-/// use winkerberos::{Acceptor, AcceptorOptions, Step};
+/// use winkerberos::{Acceptor, AcceptorOptions, SecurityContext, Step};
 /// # let token_from_client: Vec<u8> = Vec::new();
 /// let mut server = Acceptor::new(AcceptorOptions {
 ///     service: Some("HTTP@web.example.com".into()),
@@ -596,7 +584,6 @@ impl Initiator {
 pub struct Acceptor {
     session: Session,
     credential: Option<Arc<NativeCred>>,
-    bindings: Option<ChannelBindings>,
     delegated: Option<Arc<NativeCred>>,
 }
 
@@ -624,17 +611,14 @@ impl Acceptor {
         channel_bindings: Option<ChannelBindings>,
     ) -> Self {
         Self {
-            session: Session::new(),
+            session: Session::new(channel_bindings),
             credential: credential.cred.clone(),
-            bindings: channel_bindings,
             delegated: None,
         }
     }
 
-    /// Runs one leg of the handshake with the initiator's token.
-    ///
-    /// A failed leg abandons the handshake: the next step starts a new one.
-    pub fn step(&mut self, input: &[u8]) -> Result<Step> {
+    /// One leg of the handshake; see [`SecurityContext::step`].
+    fn accept(&mut self, input: &[u8]) -> Result<Step> {
         self.session.check_not_complete(
             "gss_accept_sec_context",
             "create a new context to accept another client",
@@ -647,10 +631,11 @@ impl Acceptor {
             )
             .hint("pass the token the client sent (for HTTP, the value after 'Negotiate ')"));
         }
+        let session = &mut self.session;
         let result =
-            self.session
+            session
                 .context
-                .accept(self.credential.as_deref(), self.bindings.as_ref(), input);
+                .accept(self.credential.as_deref(), session.bindings.as_ref(), input);
         let checked = result.and_then(|raw| self.check_bound(raw));
         let step = self.session.finish_leg(checked)?;
         if step.is_complete() {
@@ -671,7 +656,10 @@ impl Acceptor {
             )
             .hint("pass the client's token; a service's own reply cannot start a handshake"));
         }
-        if raw.complete && self.bindings.is_some() && !raw.flags.contains(Flags::CHANNEL_BOUND) {
+        if raw.complete
+            && self.session.bindings.is_some()
+            && !raw.flags.contains(Flags::CHANNEL_BOUND)
+        {
             return Err(Error::new(
                 ErrorKind::BadBindings,
                 "gss_accept_sec_context",
@@ -684,62 +672,9 @@ impl Acceptor {
         Ok(raw)
     }
 
-    /// Replaces the channel bindings the following steps require of the initiator.
-    pub fn set_channel_bindings(&mut self, bindings: Option<ChannelBindings>) {
-        self.bindings = bindings;
-    }
-
-    /// Whether the handshake is complete.
-    pub fn is_complete(&self) -> bool {
-        self.session.is_complete()
-    }
-
-    /// The flags the initiator was granted.
-    pub fn flags(&self) -> Flags {
-        self.session.granted
-    }
-
-    /// The authenticated client principal, such as `alice@EXAMPLE.COM`.
-    pub fn initiator_name(&self) -> Result<String> {
-        self.session.name(Party::Initiator, "initiator name")
-    }
-
-    /// The authenticated client as the platform's original module named it: on Windows
-    /// SSPI's `SECPKG_ATTR_NAMES` form (`DOMAIN\user` for a domain account), which
-    /// winkerberos' `authGSSServerUserName` returned; elsewhere the same as
-    /// [`initiator_name`](Self::initiator_name).
-    pub fn initiator_account_name(&self) -> Result<String> {
-        self.session.name(Party::InitiatorAccount, "initiator name")
-    }
-
-    /// The service principal the client authenticated to, such as `HTTP/web@EXAMPLE.COM`.
-    pub fn target_name(&self) -> Result<String> {
-        self.session.name(Party::Acceptor, "target name")
-    }
-
     /// The credentials the client delegated, if it asked for delegation (`Flags::DELEG`) with
     /// a forwardable ticket.
     pub fn delegated_credential(&self) -> Option<DelegatedCredential> {
         self.delegated.clone().map(DelegatedCredential)
-    }
-
-    /// Wraps `message` for the initiator.
-    pub fn wrap(&mut self, message: &[u8], encrypt: bool) -> Result<Vec<u8>> {
-        self.session.wrap(message, encrypt)
-    }
-
-    /// Unwraps a message from the initiator.
-    pub fn unwrap(&mut self, token: &[u8]) -> Result<Unwrapped> {
-        self.session.unwrap(token)
-    }
-
-    /// Wraps `message` for the initiator with its header detached.
-    pub fn wrap_iov(&mut self, message: &[u8], encrypt: bool) -> Result<IovWrapped> {
-        self.session.wrap_iov(message, encrypt)
-    }
-
-    /// Unwraps a message from the initiator whose header was sent apart from its data.
-    pub fn unwrap_iov(&mut self, header: &[u8], data: &[u8]) -> Result<Unwrapped> {
-        self.session.unwrap_iov(header, data)
     }
 }

@@ -2,11 +2,13 @@
 //! GSSAPI (MIT krb5 or Heimdal, opened at run time, never linked) on Unix and SSPI on Windows.
 //!
 //! An [`Initiator`] (client) and an [`Acceptor`] (service) exchange tokens until both are
-//! established; then each can [`wrap`](Initiator::wrap) and [`unwrap`](Initiator::unwrap)
-//! messages for the other.
+//! established; then each can [`wrap`](SecurityContext::wrap) and
+//! [`unwrap`](SecurityContext::unwrap) messages for the other.
 //!
 //! ```no_run
-//! use winkerberos::{Acceptor, AcceptorOptions, Credential, Initiator, InitiatorOptions, Step};
+//! use winkerberos::{
+//!     Acceptor, AcceptorOptions, Credential, Initiator, InitiatorOptions, SecurityContext,
+//! };
 //!
 //! // A client authenticating as another user, with a password, to HTTP/localhost.
 //! let mut client = Initiator::new("HTTP@localhost", InitiatorOptions {
@@ -16,12 +18,13 @@
 //! // A service using its key from the keytab named by KRB5_KTNAME.
 //! let mut server = Acceptor::new(AcceptorOptions::default())?;
 //!
-//! let mut to_server = client.step(&[])?;
-//! while let Some(token) = to_server.token().map(<[u8]>::to_vec) {
-//!     let reply = server.step(&token)?;
-//!     if client.is_complete() { break; }
-//!     to_server = client.step(reply.token().unwrap_or_default())?;
-//!     if to_server.is_complete() && to_server.token().is_none() { break; }
+//! // The client speaks first; each token goes to the other side until none is left.
+//! let mut token = client.step(&[])?.token().map(<[u8]>::to_vec);
+//! let mut to_server = true;
+//! while let Some(input) = token {
+//!     let side: &mut dyn SecurityContext = if to_server { &mut server } else { &mut client };
+//!     token = side.step(&input)?.token().map(<[u8]>::to_vec);
+//!     to_server = !to_server;
 //! }
 //! assert_eq!(server.initiator_name()?, "alice@EXAMPLE.COM");
 //!
@@ -29,6 +32,26 @@
 //! assert_eq!(server.unwrap(&sealed)?.data, b"hello");
 //! # Ok::<(), winkerberos::Error>(())
 //! ```
+//!
+//! # One surface for both sides
+//!
+//! Everything the two sides have in common (the handshake [`step`](SecurityContext::step),
+//! names, flags, wrapping) is the sealed trait [`SecurityContext`], written once over the
+//! state both share; [`Initiator`] and [`Acceptor`] add only what is theirs (the requested
+//! flags and credential name; the delegated credential). A trait rather than a shared
+//! `Session` type both dereference to, because:
+//!
+//! * generic code can take either side, including the step that differs between them
+//!   (`impl SecurityContext`, or `&mut dyn SecurityContext` as above), which is what
+//!   bindings and test peers need; a `Deref` target could offer only the common methods;
+//! * `Deref` to a non-pointer is the inheritance pattern the Rust API guidelines advise
+//!   against, and `DerefMut` would let `std::mem::swap` exchange the sessions of an
+//!   initiator and an acceptor;
+//! * sealed, the trait can still gain methods before 1.0 without breaking users.
+//!
+//! Both sides stay one mutable object through the whole handshake rather than a type per
+//! state: the pykerberos API, which the Python module reproduces, keeps one context object
+//! from the first step to the last message.
 //!
 //! # Safety
 //!
@@ -56,11 +79,12 @@ mod password;
 #[cfg(unix)]
 mod private_file;
 pub mod sasl;
+mod types;
 
 pub use channel_bindings::ChannelBindings;
 pub use context::{
-    Acceptor, AcceptorOptions, DelegatedCredential, Initiator, InitiatorOptions, IovWrapped, Mech,
-    ServiceCredential, Step, Target, Unwrapped,
+    Acceptor, AcceptorOptions, DelegatedCredential, Initiator, InitiatorOptions, SecurityContext,
+    ServiceCredential, Target,
 };
 pub use cred::{Credential, Secret};
 pub use error::{Error, ErrorKind, Result, Role, Status};
@@ -69,6 +93,7 @@ pub use keytab::{
     KeytabEntry, default_keytab_name, enctype_name, keytab_entries, keytab_principals,
 };
 pub use password::{change_password, check_password};
+pub use types::{IovWrapped, Mech, Step, Unwrapped};
 
 /// Checks that the system Kerberos library can be loaded, without doing anything else.
 ///

@@ -1,7 +1,7 @@
 //! Password operations: checking a user's password with the KDC, and changing it.
 
 use crate::backend::{Backend, Native};
-use crate::context::{Acceptor, AcceptorOptions, Initiator, InitiatorOptions};
+use crate::context::{Acceptor, AcceptorOptions, Initiator, InitiatorOptions, SecurityContext};
 use crate::cred::{Credential, Secret};
 use crate::error::{Error, ErrorKind, Result};
 use crate::flags::Flags;

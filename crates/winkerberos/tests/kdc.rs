@@ -21,6 +21,7 @@ use std::sync::{Arc, Barrier};
 use std::thread;
 
 use support::realm::{Realm, RealmOptions};
+use winkerberos::SecurityContext as _;
 use winkerberos::{
     Acceptor, AcceptorOptions, ChannelBindings, Credential, ErrorKind, Flags, Initiator,
     InitiatorOptions, Mech, Step,
@@ -62,6 +63,7 @@ const TESTS: &[Test] = &[
         spnego_handshake_with_default_credentials,
     ),
     test("wrap_and_unwrap_both_ways", wrap_and_unwrap_both_ways),
+    test("the_handshake_example_runs", the_handshake_example_runs),
     test(
         "password_credentials_leave_the_default_cache_alone",
         password_credentials_leave_the_default_cache_alone,
@@ -416,6 +418,48 @@ fn spnego_handshake_with_default_credentials() -> Outcome {
         s.initiator_name().ok() == Some(var("WKTEST_USER")),
         "server saw {:?}",
         s.initiator_name()
+    );
+    Ok(())
+}
+
+/// examples/handshake.rs, as a user runs it: default credentials, the realm's keytab.
+fn the_handshake_example_runs() -> Outcome {
+    // `cargo test` builds the examples beside the test binaries: target/<profile>/examples.
+    let exe = env::current_exe().map_err(|e| format!("cannot find the test binary: {e}"))?;
+    let example = exe
+        .parent()
+        .and_then(|deps| deps.parent())
+        .map(|profile| profile.join("examples").join("handshake"))
+        .ok_or("no target directory above the test binary")?;
+    ensure!(
+        example.is_file(),
+        "{} is missing: run the tests with `cargo test -p winkerberos` (which builds the \
+         examples), not only --test kdc",
+        example.display()
+    );
+    let service = var("WKTEST_SERVICE");
+    let output = Command::new(&example)
+        .arg(&service)
+        .output()
+        .map_err(|e| format!("cannot run {}: {e}", example.display()))?;
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    ensure!(
+        output.status.success(),
+        "the example failed ({}): {}{}",
+        output.status,
+        stdout,
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let expected = format!(
+        "{} authenticated to {}",
+        var("WKTEST_USER"),
+        var("WKTEST_SPN")
+    );
+    ensure!(
+        stdout.contains(&expected)
+            && stdout.contains("service received \"hello from the client\" (encrypted: true)")
+            && stdout.contains("client received \"hello from the service\""),
+        "expected {expected:?} and both messages, got: {stdout}"
     );
     Ok(())
 }

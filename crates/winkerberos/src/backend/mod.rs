@@ -1,15 +1,15 @@
 //! The interface every native backend implements, and the backend of this platform.
 //!
 //! Exactly one backend is compiled per target: GSSAPI (loaded at run time) on Unix, SSPI on
-//! Windows. The public types in [`crate::context`] hold the backend's handles and drive them
+//! Windows. The public types in `context` hold the backend's handles and drive them
 //! only through these traits, so both backends keep one contract.
 
 use crate::channel_bindings::ChannelBindings;
-use crate::context::{IovWrapped, Mech, Unwrapped};
 use crate::cred::{Credential, Secret};
 use crate::error::Result;
 use crate::flags::Flags;
 use crate::name::TargetName;
+use crate::types::{IovWrapped, Mech, Unwrapped};
 
 #[cfg(unix)]
 mod gssapi;

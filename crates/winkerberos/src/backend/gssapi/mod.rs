@@ -8,12 +8,12 @@ use ffi::{Cred, Failure, Library, Name, routine};
 
 use super::{Backend, Party, RawStep, SecurityContext};
 use crate::channel_bindings::ChannelBindings;
-use crate::context::{IovWrapped, Mech, Unwrapped};
 use crate::cred::{Credential, Secret};
 use crate::error::{Error, ErrorKind, Result, Status};
 use crate::flags::Flags;
 use crate::kinds::{self, Platform, Side};
 use crate::name::{NameForm, TargetName};
+use crate::types::{IovWrapped, Mech, Unwrapped};
 
 /// The GSSAPI backend.
 pub(crate) struct Gssapi;

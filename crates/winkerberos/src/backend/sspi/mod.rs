@@ -33,12 +33,12 @@ use windows_sys::Win32::Security::Authentication::Identity as sspi;
 
 use super::{Backend, Party, RawStep, SecurityContext};
 use crate::channel_bindings::ChannelBindings;
-use crate::context::{IovWrapped, Mech, Unwrapped};
 use crate::cred::{Credential, Secret};
 use crate::error::{Error, ErrorKind, Result, Status};
 use crate::flags::Flags;
 use crate::kinds::{self, Platform, Side};
 use crate::name::TargetName;
+use crate::types::{IovWrapped, Mech, Unwrapped};
 
 use ffi::{Bindings, ContextHandle, CredHandle, Failure, Identity, SecretWide, Wide};
 

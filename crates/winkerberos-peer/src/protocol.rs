@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use winkerberos::{
     Acceptor, AcceptorOptions, ChannelBindings, Credential, Error, Flags, Initiator,
-    InitiatorOptions, Mech, Secret, Status, Step,
+    InitiatorOptions, Mech, Secret, SecurityContext, Status, Step,
 };
 
 /// Hex of `bytes`, `-` when empty.
@@ -140,14 +140,14 @@ enum Peer {
     Acceptor(Acceptor),
 }
 
-/// Calls `$method` on whichever side `peer` is.
-macro_rules! either {
-    ($peer:expr, $p:ident => $body:expr) => {
-        match $peer {
-            Peer::Initiator($p) => $body,
-            Peer::Acceptor($p) => $body,
+impl Peer {
+    /// Whichever side this is, through the crate's shared surface.
+    fn context(&mut self) -> &mut dyn SecurityContext {
+        match self {
+            Peer::Initiator(c) => c,
+            Peer::Acceptor(c) => c,
         }
-    };
+    }
 }
 
 fn step_answer(step: Step, flags: Flags) -> String {
@@ -242,35 +242,41 @@ fn run<'a>(
     Ok(match command {
         "STEP" => {
             let token = unhex(arg(2)?)?;
-            either!(p, c => c.step(&token).map(|s| step_answer(s, c.flags())))
+            let c = p.context();
+            c.step(&token).map(|s| step_answer(s, c.flags()))
         }
         "WRAP" => {
             let conf = arg(2)? == "1";
             let message = unhex(arg(3)?)?;
-            either!(p, c => c.wrap(&message, conf)).map(|t| format!("OK {}", hex(&t)))
+            p.context()
+                .wrap(&message, conf)
+                .map(|t| format!("OK {}", hex(&t)))
         }
         "UNWRAP" => {
             let token = unhex(arg(2)?)?;
-            either!(p, c => c.unwrap(&token))
+            p.context()
+                .unwrap(&token)
                 .map(|u| format!("OK {} {}", u8::from(u.confidential), hex(&u.data)))
         }
         "WRAPIOV" => {
             let conf = arg(2)? == "1";
             let message = unhex(arg(3)?)?;
-            either!(p, c => c.wrap_iov(&message, conf))
+            p.context()
+                .wrap_iov(&message, conf)
                 .map(|w| format!("OK {} {} {}", hex(&w.header), hex(&w.data), hex(&w.padding)))
         }
         "UNWRAPIOV" => {
             let header = unhex(arg(2)?)?;
             let data = unhex(arg(3)?)?;
-            either!(p, c => c.unwrap_iov(&header, &data))
+            p.context()
+                .unwrap_iov(&header, &data)
                 .map(|u| format!("OK {} {}", u8::from(u.confidential), hex(&u.data)))
         }
         "NAME" => {
             let name = match (arg(2)?, &*p) {
-                ("initiator", _) => either!(p, c => c.initiator_name()),
-                ("target", _) => either!(p, c => c.target_name()),
-                ("account", _) => either!(p, c => c.initiator_account_name()),
+                ("initiator", _) => p.context().initiator_name(),
+                ("target", _) => p.context().target_name(),
+                ("account", _) => p.context().initiator_account_name(),
                 ("credential", Peer::Initiator(c)) => c.credential_name(),
                 (other, _) => return Err(format!("no name {other} here")),
             };

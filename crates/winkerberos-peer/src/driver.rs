@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 
 use winkerberos::{
     Acceptor, AcceptorOptions, ChannelBindings, Credential, ErrorKind, Flags, Initiator,
-    InitiatorOptions, Mech, Secret, Step,
+    InitiatorOptions, Mech, Secret, SecurityContext, Step,
 };
 
 use crate::protocol::{Fault, credential_field, hex, mech_name, unhex};
@@ -236,61 +236,38 @@ fn native_leg(step: Step, flags: Flags) -> Leg {
     }
 }
 
-impl Party for Initiator {
+/// Either side of a native context, through the crate's shared surface.
+impl<C: SecurityContext> Party for C {
     fn step(&mut self, input: &[u8]) -> Result<Leg, Fault> {
-        let step = Initiator::step(self, input)?;
+        let step = SecurityContext::step(self, input)?;
         Ok(native_leg(step, self.flags()))
     }
     fn wrap(&mut self, message: &[u8], conf: bool) -> Result<Vec<u8>, Fault> {
-        Ok(Initiator::wrap(self, message, conf)?)
+        Ok(SecurityContext::wrap(self, message, conf)?)
     }
     fn unwrap(&mut self, token: &[u8]) -> Result<(bool, Vec<u8>), Fault> {
-        let u = Initiator::unwrap(self, token)?;
+        let u = SecurityContext::unwrap(self, token)?;
         Ok((u.confidential, u.data))
     }
     fn wrap_iov(&mut self, message: &[u8], conf: bool) -> Result<[Vec<u8>; 3], Fault> {
-        let w = Initiator::wrap_iov(self, message, conf)?;
+        let w = SecurityContext::wrap_iov(self, message, conf)?;
         Ok([w.header, w.data, w.padding])
     }
     fn unwrap_iov(&mut self, header: &[u8], data: &[u8]) -> Result<(bool, Vec<u8>), Fault> {
-        let u = Initiator::unwrap_iov(self, header, data)?;
+        let u = SecurityContext::unwrap_iov(self, header, data)?;
         Ok((u.confidential, u.data))
     }
+    /// `credential` is asked of the Windows side only (`RemoteParty`).
     fn name(&mut self, which: &str) -> Result<String, Fault> {
         Ok(match which {
             "initiator" => self.initiator_name()?,
             "target" => self.target_name()?,
             "account" => self.initiator_account_name()?,
-            _ => self.credential_name()?,
-        })
-    }
-}
-
-impl Party for Acceptor {
-    fn step(&mut self, input: &[u8]) -> Result<Leg, Fault> {
-        let step = Acceptor::step(self, input)?;
-        Ok(native_leg(step, self.flags()))
-    }
-    fn wrap(&mut self, message: &[u8], conf: bool) -> Result<Vec<u8>, Fault> {
-        Ok(Acceptor::wrap(self, message, conf)?)
-    }
-    fn unwrap(&mut self, token: &[u8]) -> Result<(bool, Vec<u8>), Fault> {
-        let u = Acceptor::unwrap(self, token)?;
-        Ok((u.confidential, u.data))
-    }
-    fn wrap_iov(&mut self, message: &[u8], conf: bool) -> Result<[Vec<u8>; 3], Fault> {
-        let w = Acceptor::wrap_iov(self, message, conf)?;
-        Ok([w.header, w.data, w.padding])
-    }
-    fn unwrap_iov(&mut self, header: &[u8], data: &[u8]) -> Result<(bool, Vec<u8>), Fault> {
-        let u = Acceptor::unwrap_iov(self, header, data)?;
-        Ok((u.confidential, u.data))
-    }
-    fn name(&mut self, which: &str) -> Result<String, Fault> {
-        Ok(match which {
-            "initiator" => self.initiator_name()?,
-            "target" => self.target_name()?,
-            _ => self.initiator_account_name()?,
+            other => {
+                return Err(Fault::protocol(format!(
+                    "no name {other} of a native context"
+                )));
+            }
         })
     }
 }
@@ -1111,7 +1088,7 @@ fn wine_layout(wrapped: &[u8], message_len: usize, pad: usize) -> Option<Vec<u8>
 fn wine_wrap_integrity_to_native(h: &mut Harness) -> Checked {
     let (mut init, mut acc) = wine_initiator_pair(h)?;
     let wrapped = init.wrap(MESSAGE, false).map_err(fault)?;
-    match acc.unwrap(&wrapped) {
+    match SecurityContext::unwrap(&mut acc, &wrapped) {
         Ok(u) => {
             expect_eq("message", u.data.as_slice(), MESSAGE)?;
             expect_eq("confidential", u.confidential, false)?;
@@ -1122,8 +1099,9 @@ fn wine_wrap_integrity_to_native(h: &mut Harness) -> Checked {
             // rebuilt token must unwrap (a token that failed to parse used up no sequence
             // number).
             let rebuilt_ok = (0..=1).any(|pad| {
-                wine_layout(&wrapped, MESSAGE.len(), pad)
-                    .is_some_and(|t| acc.unwrap(&t).is_ok_and(|u| u.data == MESSAGE))
+                wine_layout(&wrapped, MESSAGE.len(), pad).is_some_and(|t| {
+                    SecurityContext::unwrap(&mut acc, &t).is_ok_and(|u| u.data == MESSAGE)
+                })
             });
             h.wine_only(
                 rebuilt_ok,
@@ -1142,7 +1120,7 @@ fn wine_wrap_confidential_to_native(h: &mut Harness) -> Checked {
     let (mut init, mut acc) = wine_initiator_pair(h)?;
     match init.wrap(MESSAGE, true) {
         Ok(wrapped) => {
-            let u = acc.unwrap(&wrapped).map_err(|e| e.to_string())?;
+            let u = SecurityContext::unwrap(&mut acc, &wrapped).map_err(|e| e.to_string())?;
             expect_eq("message", u.data.as_slice(), MESSAGE)?;
             expect_eq("confidential", u.confidential, true)?;
             Ok(Outcome::Pass)
@@ -1160,7 +1138,7 @@ fn wine_wrap_confidential_to_native(h: &mut Harness) -> Checked {
 /// The native peer wraps; Windows unwraps with `[STREAM | DATA]`.
 fn native_wrap_to_wine(h: &mut Harness, conf: bool) -> Checked {
     let (mut init, mut acc) = wine_initiator_pair(h)?;
-    let wrapped = acc.wrap(MESSAGE, conf).map_err(|e| e.to_string())?;
+    let wrapped = SecurityContext::wrap(&mut acc, MESSAGE, conf).map_err(|e| e.to_string())?;
     match init.unwrap(&wrapped) {
         Ok((confidential, data)) => {
             expect_eq("message", data.as_slice(), MESSAGE)?;
@@ -1183,15 +1161,16 @@ fn wine_acceptor_wrap_to_native(h: &mut Harness) -> Checked {
         .map_err(fault)?;
     handshake(&mut init, &mut acc)?;
     let wrapped = acc.wrap(MESSAGE, false).map_err(fault)?;
-    match init.unwrap(&wrapped) {
+    match SecurityContext::unwrap(&mut init, &wrapped) {
         Ok(u) => {
             expect_eq("message", u.data.as_slice(), MESSAGE)?;
             Ok(Outcome::Pass)
         }
         Err(e) => {
             let rebuilt_ok = (0..=1).any(|pad| {
-                wine_layout(&wrapped, MESSAGE.len(), pad)
-                    .is_some_and(|t| init.unwrap(&t).is_ok_and(|u| u.data == MESSAGE))
+                wine_layout(&wrapped, MESSAGE.len(), pad).is_some_and(|t| {
+                    SecurityContext::unwrap(&mut init, &t).is_ok_and(|u| u.data == MESSAGE)
+                })
             });
             h.wine_only(
                 rebuilt_ok,
