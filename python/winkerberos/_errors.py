@@ -14,8 +14,6 @@ class of its kind. So ``except GSSError`` keeps catching what it caught, and
 
 from __future__ import annotations
 
-from typing import Any
-
 __all__ = [
     "AlreadyEstablishedError",
     "AuthenticationFailedError",
@@ -71,7 +69,7 @@ class KrbError(Exception):
             return self.message
         return super().__str__()
 
-    def __reduce__(self) -> tuple[Any, ...]:
+    def __reduce__(self) -> tuple[object, ...]:
         # A raised error's class may be one made by _class_for: rebuild it the same way.
         bases = [c for c in type(self).__mro__ if c in _API_CLASSES]
         api = bases[0] if bases else KrbError
@@ -273,7 +271,7 @@ def _class_for(api: type[KrbError], kind: str | None, role: str | None = None) -
     return _combine(api, kind_class)
 
 
-def _rebuild(api: str, kind: str | None, args: tuple[Any, ...]) -> KrbError:
+def _rebuild(api: str, kind: str | None, args: tuple[object, ...]) -> KrbError:
     """Unpickles an error made by :func:`_class_for`."""
     api_class = _BY_NAME[api]
     kind_class = _BY_NAME.get(kind or "")
