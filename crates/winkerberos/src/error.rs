@@ -6,6 +6,9 @@
 //! where we can tell, a hint saying what to try.
 
 use std::fmt;
+use std::sync::Arc;
+
+use crate::backend::{Backend, Native};
 
 /// What went wrong, in terms a caller can act on.
 #[non_exhaustive]
@@ -149,6 +152,95 @@ pub enum Status {
     },
 }
 
+/// The operations of the backend-neutral code that can fail, named alike on every backend.
+///
+/// An error reports an operation by name ([`Error::operation`]): where one is a single native
+/// call, the backend names it as its library does (`gss_init_sec_context` on Unix,
+/// `InitializeSecurityContextW` on Windows, as the original modules reported them), so a
+/// failure detected before or after that call reads like one from inside it. The others have
+/// one description on every backend. Code outside the backends names operations only through
+/// this enum, so none of it can report one backend's function from another.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Operation {
+    /// One handshake step of an initiator.
+    Initiate,
+    /// One handshake step of an acceptor.
+    Accept,
+    /// Storing credentials into a credential cache.
+    StoreCredential,
+    /// Changing a password with the password service.
+    ChangePassword,
+    /// Checking a password with the KDC.
+    CheckPassword,
+    /// Importing the target service name of an initiator.
+    ImportTarget,
+    /// Importing the service name of an acceptor.
+    ImportService,
+    /// Splitting a `user@REALM:password` principal.
+    ParsePrincipal,
+    /// Checking a principal before it reaches the mechanism.
+    CheckPrincipal,
+    /// Checking an explicit user's credentials.
+    UserCredentials,
+    /// Reporting the default credentials.
+    #[cfg_attr(unix, expect(dead_code, reason = "only SSPI cannot report them"))]
+    DefaultCredentials,
+    /// Creating a private credential cache file.
+    CreateCredentialCache,
+    /// Reading a keytab file.
+    ReadKeytab,
+    /// Reading a ticket cache file.
+    ReadTicketCache,
+    /// Asking an established context for its initiator's name.
+    InitiatorName,
+    /// Asking an established context for its target's name.
+    TargetName,
+    /// [`SecurityContext::wrap`](crate::SecurityContext::wrap).
+    Wrap,
+    /// [`SecurityContext::unwrap`](crate::SecurityContext::unwrap).
+    Unwrap,
+    /// [`SecurityContext::wrap_iov`](crate::SecurityContext::wrap_iov).
+    WrapIov,
+    /// [`SecurityContext::unwrap_iov`](crate::SecurityContext::unwrap_iov).
+    UnwrapIov,
+    /// Parsing a SASL GSSAPI security-layer offer.
+    ParseSaslOffer,
+}
+
+impl Operation {
+    /// The name [`Error::operation`] reports on the backend in use.
+    pub(crate) fn name(self) -> &'static str {
+        Native::native_name(self).unwrap_or_else(|| self.description())
+    }
+
+    /// The name on a backend that has no function of its own for the operation.
+    pub(crate) fn description(self) -> &'static str {
+        match self {
+            Self::Initiate => "initiate",
+            Self::Accept => "accept",
+            Self::StoreCredential => "store credentials",
+            Self::ChangePassword => "change password",
+            Self::CheckPassword => "check password",
+            Self::ImportTarget => "import target name",
+            Self::ImportService => "import service name",
+            Self::ParsePrincipal => "parse principal",
+            Self::CheckPrincipal => "check principal",
+            Self::UserCredentials => "user credentials",
+            Self::DefaultCredentials => "default credentials",
+            Self::CreateCredentialCache => "create credential cache",
+            Self::ReadKeytab => "read keytab",
+            Self::ReadTicketCache => "read ticket cache",
+            Self::InitiatorName => "initiator name",
+            Self::TargetName => "target name",
+            Self::Wrap => "wrap",
+            Self::Unwrap => "unwrap",
+            Self::WrapIov => "wrap_iov",
+            Self::UnwrapIov => "unwrap_iov",
+            Self::ParseSaslOffer => "parse SASL offer",
+        }
+    }
+}
+
 /// An error from the Kerberos machinery, with what failed, why, and what to try.
 #[derive(Clone, Debug)]
 pub struct Error {
@@ -158,6 +250,8 @@ pub struct Error {
     message: Box<str>,
     hint: Option<Box<str>>,
     role: Option<Role>,
+    /// The I/O error behind a failure to read or create a file (its text is in `message`).
+    source: Option<Arc<std::io::Error>>,
 }
 
 impl Error {
@@ -171,7 +265,13 @@ impl Error {
             message: message.into(),
             hint: None,
             role: None,
+            source: None,
         }
+    }
+
+    /// An error of `operation`, detected by this crate.
+    pub(crate) fn at(kind: ErrorKind, operation: Operation, message: impl Into<Box<str>>) -> Self {
+        Self::new(kind, operation.name(), message)
     }
 
     /// An error reported by the mechanism with its status.
@@ -188,6 +288,7 @@ impl Error {
             message: message.into(),
             hint: None,
             role: None,
+            source: None,
         }
     }
 
@@ -205,6 +306,13 @@ impl Error {
     pub(crate) fn reclassify(mut self, kind: ErrorKind, hint: impl Into<Box<str>>) -> Self {
         self.kind = kind;
         self.hint = Some(hint.into());
+        self
+    }
+
+    /// Keeps the I/O error that caused this one, as its [`source`](std::error::Error::source).
+    #[must_use]
+    pub(crate) fn caused_by(mut self, source: std::io::Error) -> Self {
+        self.source = Some(Arc::new(source));
         self
     }
 
@@ -236,7 +344,9 @@ impl Error {
         self.kind
     }
 
-    /// The library call (or crate operation) that failed, such as `"gss_init_sec_context"`.
+    /// The library call (or crate operation) that failed, such as `"gss_init_sec_context"`
+    /// (on Windows `"InitializeSecurityContextW"`): the native function where the
+    /// operation is one call, else a short description such as `"parse principal"`.
     pub fn operation(&self) -> &'static str {
         self.operation
     }
@@ -284,7 +394,15 @@ impl fmt::Display for Error {
     }
 }
 
-impl std::error::Error for Error {}
+impl std::error::Error for Error {
+    /// The I/O error behind a failure to read a keytab or ticket cache, or to create a
+    /// credential cache file.
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.source
+            .as_deref()
+            .map(|e| e as &(dyn std::error::Error + 'static))
+    }
+}
 
 /// A shorthand for results of this crate.
 pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -101,5 +101,5 @@ pub use types::{IovWrapped, Mech, Step, Unwrapped};
 /// `libgssapi_krb5.so.2`, else Heimdal's `libgssapi.so.3`).
 pub fn ensure_available() -> Result<()> {
     use backend::Backend;
-    backend::Native::ensure_available()
+    backend::Native::ensure_available().map(drop)
 }
