@@ -78,6 +78,8 @@ mod name;
 mod password;
 #[cfg(unix)]
 mod private_file;
+#[cfg(unix)]
+mod random;
 pub mod sasl;
 mod types;
 

@@ -1,8 +1,6 @@
 //! Creating a private file under a name nobody can predict, for credential caches.
 
-use std::collections::hash_map::RandomState;
 use std::fs::OpenOptions;
-use std::hash::{BuildHasher, Hasher};
 use std::io::ErrorKind as IoErrorKind;
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
@@ -15,7 +13,7 @@ pub(crate) fn create(dir: &Path, prefix: &str) -> Result<PathBuf> {
     const ATTEMPTS: usize = 16;
     let mut last_error = None;
     for _ in 0..ATTEMPTS {
-        let path = dir.join(format!("{prefix}{:016x}", random_u64()));
+        let path = dir.join(format!("{prefix}{:016x}", crate::random::random_u64()));
         match OpenOptions::new()
             .write(true)
             .create_new(true)
@@ -49,17 +47,6 @@ fn io_error(dir: &Path, err: std::io::Error) -> Error {
     )
     .hint("set TMPDIR to a writable directory")
     .caused_by(err)
-}
-
-/// 64 unpredictable bits from the standard library's per-process random hash keys.
-pub(crate) fn random_u64() -> u64 {
-    let mut hasher = RandomState::new().build_hasher();
-    hasher.write_u128(
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_nanos()),
-    );
-    hasher.finish()
 }
 
 #[cfg(test)]

@@ -173,10 +173,7 @@ impl Backend for Gssapi {
             return Ok(None);
         }
         let lib = lib()?;
-        let ccache = format!(
-            "MEMORY:winkerberos-{:016x}",
-            crate::private_file::random_u64()
-        );
+        let ccache = format!("MEMORY:winkerberos-{:016x}", crate::random::random_u64());
         Self::store_credential(cred, &ccache)?;
         let name = std::ffi::CString::new(ccache).map_err(|_| {
             Error::new(

@@ -142,7 +142,7 @@ impl MemoryCache {
         lib.fns
             .gss_krb5_ccache_name
             .ok_or("the GSSAPI library has no gss_krb5_ccache_name")?;
-        let random = crate::private_file::random_u64();
+        let random = crate::random::random_u64();
         let name = CString::new(format!("MEMORY:winkerberos-{random:016x}"))
             .map_err(|_| "bad cache name")?;
         let context = Context::new()?;
