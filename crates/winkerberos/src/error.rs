@@ -8,8 +8,6 @@
 use std::fmt;
 use std::sync::Arc;
 
-use crate::backend::{Backend, Native};
-
 /// What went wrong, in terms a caller can act on.
 #[non_exhaustive]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -152,14 +150,33 @@ pub enum Status {
     },
 }
 
+/// Which native Kerberos a name or an advice is for: their functions and commands differ.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Platform {
+    /// GSSAPI (MIT krb5 or Heimdal), the Unix backend.
+    Gssapi,
+    /// SSPI, the Windows backend.
+    Sspi,
+}
+
+impl Platform {
+    /// The backend this build uses.
+    pub(crate) const NATIVE: Self = if cfg!(windows) {
+        Self::Sspi
+    } else {
+        Self::Gssapi
+    };
+}
+
 /// The operations of the backend-neutral code that can fail, named alike on every backend.
 ///
 /// An error reports an operation by name ([`Error::operation`]): where one is a single native
-/// call, the backend names it as its library does (`gss_init_sec_context` on Unix,
+/// call, by the function of the backend in use (`gss_init_sec_context` on Unix,
 /// `InitializeSecurityContextW` on Windows, as the original modules reported them), so a
-/// failure detected before or after that call reads like one from inside it. The others have
+/// failure detected before or after that call reads like one from inside it; the others by
 /// one description on every backend. Code outside the backends names operations only through
-/// this enum, so none of it can report one backend's function from another.
+/// this enum, so none of it can report one backend's function from another. The table is
+/// pure, like `crate::kinds`, so both backends' names are tested on every platform.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Operation {
     /// One handshake step of an initiator.
@@ -210,11 +227,25 @@ pub(crate) enum Operation {
 impl Operation {
     /// The name [`Error::operation`] reports on the backend in use.
     pub(crate) fn name(self) -> &'static str {
-        Native::native_name(self).unwrap_or_else(|| self.description())
+        self.name_on(Platform::NATIVE)
+    }
+
+    /// The name on `platform`: its function where one call performs the operation.
+    fn name_on(self, platform: Platform) -> &'static str {
+        use Platform::{Gssapi, Sspi};
+        match (self, platform) {
+            (Self::Initiate, Gssapi) => "gss_init_sec_context",
+            (Self::Initiate, Sspi) => "InitializeSecurityContextW",
+            (Self::Accept, Gssapi) => "gss_accept_sec_context",
+            (Self::Accept, Sspi) => "AcceptSecurityContext",
+            (Self::StoreCredential, Gssapi) => "gss_store_cred_into",
+            (Self::ChangePassword, Sspi) => "ChangeAccountPasswordW",
+            _ => self.description(),
+        }
     }
 
     /// The name on a backend that has no function of its own for the operation.
-    pub(crate) fn description(self) -> &'static str {
+    fn description(self) -> &'static str {
         match self {
             Self::Initiate => "initiate",
             Self::Accept => "accept",
@@ -406,3 +437,33 @@ impl std::error::Error for Error {
 
 /// A shorthand for results of this crate.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn operations_are_named_by_the_backend_in_use() {
+        use Platform::{Gssapi, Sspi};
+        // What the originals reported, and tests/test_errors.py asserts on Unix.
+        assert_eq!(Operation::Initiate.name_on(Gssapi), "gss_init_sec_context");
+        assert_eq!(Operation::Accept.name_on(Gssapi), "gss_accept_sec_context");
+        // Rendered "SSPI: InitializeSecurityContext: ..." by the Python layer on Windows.
+        assert_eq!(
+            Operation::Initiate.name_on(Sspi),
+            "InitializeSecurityContextW"
+        );
+        assert_eq!(Operation::Accept.name_on(Sspi), "AcceptSecurityContext");
+        // An operation without a function of its own reads the same on both.
+        for platform in [Gssapi, Sspi] {
+            assert_eq!(Operation::Wrap.name_on(platform), "wrap");
+            assert_eq!(
+                Operation::ParsePrincipal.name_on(platform),
+                "parse principal"
+            );
+        }
+        let error = Error::at(ErrorKind::NotEstablished, Operation::Initiate, "x");
+        assert_eq!(error.operation(), Operation::Initiate.name());
+        assert_eq!(error.to_string(), format!("{}: x", error.operation()));
+    }
+}

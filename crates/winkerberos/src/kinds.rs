@@ -11,6 +11,7 @@
 //! (kinit or klist, keytabs or SPNs) is written per platform. The few failures both backends
 //! detect themselves, without a status code, are made here too.
 
+pub(crate) use crate::error::Platform;
 use crate::error::{Error, ErrorKind, Role};
 
 /// Which side a call acts for, to give the right advice.
@@ -19,15 +20,6 @@ pub(crate) enum Side {
     Initiator,
     Acceptor,
     Either,
-}
-
-/// Which native Kerberos the advice is for: the commands differ.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Platform {
-    #[cfg_attr(windows, allow(dead_code))]
-    Gssapi,
-    #[cfg_attr(not(windows), allow(dead_code))]
-    Sspi,
 }
 
 /// krb5 error codes (`ERROR_TABLE_BASE_krb5` + n, as signed `krb5_error_code`s); MIT and

@@ -6,7 +6,7 @@
 
 use crate::channel_bindings::ChannelBindings;
 use crate::cred::{Credential, Secret};
-use crate::error::{Operation, Result};
+use crate::error::Result;
 use crate::flags::Flags;
 use crate::name::TargetName;
 use crate::types::{IovWrapped, Mech, Unwrapped};
@@ -67,9 +67,6 @@ pub(crate) trait Backend {
     /// Proof that the native library is loaded: what a context needs of it, so that making
     /// one cannot fail (a failed step replaces its context with a fresh one).
     type Loaded: Copy + Send + Sync;
-
-    /// The native function that performs `op` on this backend, where one call does.
-    fn native_name(op: Operation) -> Option<&'static str>;
 
     /// Checks that the native library can be used (loading it once).
     fn ensure_available() -> Result<Self::Loaded>;

@@ -6,6 +6,16 @@ use super::ffi::{self, Failure, routine};
 use crate::error::{Error, ErrorKind, Operation, Result, Status};
 use crate::kinds::{self, Platform, Side};
 
+/// Why the GSSAPI library cannot be used, as an [`Error`].
+pub(super) fn library_unavailable(e: &ffi::LoadError) -> Error {
+    Error::new(
+        ErrorKind::LibraryUnavailable,
+        "load GSSAPI",
+        e.message.clone(),
+    )
+    .hint(e.hint)
+}
+
 /// A failed password change as an [`Error`].
 pub(super) fn change_password_failure(failure: Krb5Failure, principal: &str) -> Error {
     match failure {

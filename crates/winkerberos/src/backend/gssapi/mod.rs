@@ -20,14 +20,7 @@ use crate::types::{IovWrapped, Mech, Unwrapped};
 pub(crate) struct Gssapi;
 
 fn lib() -> Result<&'static Library> {
-    ffi::library().map_err(|e| {
-        Error::new(
-            ErrorKind::LibraryUnavailable,
-            "load GSSAPI",
-            e.message.clone(),
-        )
-        .hint(e.hint)
-    })
+    ffi::library().map_err(errors::library_unavailable)
 }
 
 /// The opened library's name and vendor, for diagnostics.
@@ -59,15 +52,6 @@ impl Backend for Gssapi {
     type Target = Name;
     type Context = Context;
     type Loaded = &'static Library;
-
-    fn native_name(op: Operation) -> Option<&'static str> {
-        Some(match op {
-            Operation::Initiate => "gss_init_sec_context",
-            Operation::Accept => "gss_accept_sec_context",
-            Operation::StoreCredential => "gss_store_cred_into",
-            _ => return None,
-        })
-    }
 
     fn ensure_available() -> Result<&'static Library> {
         lib()

@@ -36,7 +36,7 @@ use super::sspi_wire as wire;
 use super::{Backend, ContextName, SecurityContext, StepOutput};
 use crate::channel_bindings::ChannelBindings;
 use crate::cred::{Credential, Secret};
-use crate::error::{Error, ErrorKind, Operation, Result};
+use crate::error::{Error, ErrorKind, Result};
 use crate::flags::Flags;
 use crate::kinds::{self, Side};
 use crate::name::TargetName;
@@ -213,15 +213,6 @@ impl Backend for Sspi {
 
     const ACQUIRE_CHECKS_PASSWORD: bool = false;
     const USES_GIVEN_CREDENTIAL: bool = true;
-
-    fn native_name(op: Operation) -> Option<&'static str> {
-        Some(match op {
-            Operation::Initiate => "InitializeSecurityContextW",
-            Operation::Accept => "AcceptSecurityContext",
-            Operation::ChangePassword => "ChangeAccountPasswordW",
-            _ => return None,
-        })
-    }
 
     fn ensure_available() -> Result<()> {
         // secur32 is part of every Windows; what can be missing is the Kerberos package.

@@ -8,7 +8,7 @@
 //! one krb5 context per thread, whose default cache `gss_krb5_ccache_name` sets. So: obtain a
 //! Kerberos credential with the password, copy its tickets into `MEMORY:winkerberos-<random>`
 //! (a cache private to this process, in Heimdal's `libkrb5.so.26`, which `libgssapi.so.3`
-//! has already loaded), and run each SPNEGO leg with no credential and that cache as the
+//! has already loaded), and run each SPNEGO step with no credential and that cache as the
 //! thread's default, restoring the default right after. The cache is destroyed (its tickets
 //! wiped) when the credential is dropped.
 

@@ -13,7 +13,7 @@ use std::ffi::{CStr, c_int};
 use std::ptr;
 use std::slice;
 
-pub(crate) use library::{Library, library};
+pub(crate) use library::{Library, LoadError, library};
 use sys::*;
 pub(crate) use sys::{
     GSS_C_ACCEPT, GSS_C_INITIATE, GSS_S_DUPLICATE_TOKEN, GSS_S_GAP_TOKEN, GSS_S_OLD_TOKEN,
