@@ -3,10 +3,10 @@
 use std::fmt;
 use std::sync::Arc;
 
-use crate::backend::{Backend, Native, Party, RawStep, SecurityContext as _};
+use crate::backend::{Backend, ContextName, Native, SecurityContext as _, StepOutput};
 use crate::channel_bindings::ChannelBindings;
 use crate::cred::Credential;
-use crate::error::{Error, ErrorKind, Result};
+use crate::error::{Error, ErrorKind, Operation, Result};
 use crate::flags::Flags;
 use crate::name::TargetName;
 use crate::types::{IovWrapped, Mech, Step, Unwrapped};
@@ -14,6 +14,7 @@ use crate::types::{IovWrapped, Mech, Step, Unwrapped};
 type NativeCred = <Native as Backend>::Cred;
 type NativeTarget = <Native as Backend>::Target;
 type NativeContext = <Native as Backend>::Context;
+type NativeLoaded = <Native as Backend>::Loaded;
 
 /// Credentials an initiator delegated to an [`Acceptor`], usable to act as that user.
 #[derive(Clone)]
@@ -43,9 +44,9 @@ impl DelegatedCredential {
     /// which delegates credentials to a service only through impersonation.
     #[cfg(not(unix))]
     pub fn store_in_new_file(&self, _dir: &std::path::Path) -> Result<std::path::PathBuf> {
-        Err(Error::new(
+        Err(Error::at(
             ErrorKind::Unsupported,
-            "store credentials",
+            Operation::StoreCredential,
             "SSPI cannot export credentials into a credential cache",
         ))
     }
@@ -94,17 +95,18 @@ impl Default for InitiatorOptions {
 pub struct Target {
     name: Arc<NativeTarget>,
     text: Arc<str>,
+    loaded: NativeLoaded,
 }
 
 impl Target {
     /// Imports `service` in any form winkerberos, pykerberos or kerberos accepted:
     /// `HTTP@host`, `HTTP/host`, `HTTP/host@REALM`, `HTTP@host@REALM`.
     pub fn new(service: &str) -> Result<Self> {
-        Native::ensure_available()?;
+        let loaded = Native::ensure_available()?;
         if service.contains('\0') {
-            return Err(Error::new(
+            return Err(Error::at(
                 ErrorKind::InvalidArgument,
-                "import target name",
+                Operation::ImportTarget,
                 "the service name contains a NUL character",
             ));
         }
@@ -112,6 +114,7 @@ impl Target {
         Ok(Self {
             name: Arc::new(name),
             text: service.into(),
+            loaded,
         })
     }
 
@@ -135,23 +138,25 @@ impl fmt::Debug for Target {
 #[derive(Clone)]
 pub struct ServiceCredential {
     cred: Option<Arc<NativeCred>>,
+    loaded: NativeLoaded,
 }
 
 impl ServiceCredential {
     /// The credential of the host-based `service` (`HTTP@host` or `HTTP`) from the keytab
     /// (`KRB5_KTNAME` on Unix), or with `None` (or `""`), acceptance with any key in it.
     pub fn acquire(service: Option<&str>) -> Result<Self> {
-        Native::ensure_available()?;
+        let loaded = Native::ensure_available()?;
         let service = service.filter(|s| !s.is_empty());
         if service.is_some_and(|s| s.contains('\0')) {
-            return Err(Error::new(
+            return Err(Error::at(
                 ErrorKind::InvalidArgument,
-                "import service name",
+                Operation::ImportService,
                 "the service name contains a NUL character",
             ));
         }
         Ok(Self {
             cred: Native::acceptor_credential(service)?.map(Arc::new),
+            loaded,
         })
     }
 }
@@ -187,6 +192,7 @@ enum Phase {
 /// What an initiator and an acceptor share: the native context, how far its handshake got
 /// and the channel bindings its steps use. Users reach it only through [`SecurityContext`].
 pub struct Session {
+    loaded: NativeLoaded,
     context: NativeContext,
     phase: Phase,
     granted: Flags,
@@ -203,9 +209,10 @@ impl fmt::Debug for Session {
 }
 
 impl Session {
-    fn new(bindings: Option<ChannelBindings>) -> Self {
+    fn new(loaded: NativeLoaded, bindings: Option<ChannelBindings>) -> Self {
         Self {
-            context: Native::new_context(),
+            loaded,
+            context: Native::new_context(loaded),
             phase: Phase::NotStarted,
             granted: Flags::NONE,
             bindings,
@@ -216,12 +223,12 @@ impl Session {
         self.phase == Phase::Complete
     }
 
-    /// Refuses another handshake leg on a complete context.
-    fn check_not_complete(&self, call: &'static str, hint: &'static str) -> Result<()> {
+    /// Refuses another handshake step on a complete context.
+    fn check_not_complete(&self, op: Operation, hint: &'static str) -> Result<()> {
         if self.is_complete() {
-            return Err(Error::new(
+            return Err(Error::at(
                 ErrorKind::AlreadyEstablished,
-                call,
+                op,
                 "the handshake is already complete",
             )
             .hint(hint));
@@ -229,14 +236,14 @@ impl Session {
         Ok(())
     }
 
-    /// Records the outcome of a leg. A failed leg abandons the handshake, so that the next
-    /// step starts a new one.
-    fn finish_leg(&mut self, result: Result<RawStep>) -> Result<Step> {
+    /// Records the outcome of a step. A failed step abandons the handshake, so that the
+    /// next step starts a new one.
+    fn finish_step(&mut self, result: Result<StepOutput>) -> Result<Step> {
         let raw = match result {
             Ok(raw) => raw,
             Err(err) => {
                 // A fresh native context; the channel bindings the caller set stay.
-                *self = Self::new(self.bindings.take());
+                *self = Self::new(self.loaded, self.bindings.take());
                 return Err(err);
             }
         };
@@ -250,11 +257,11 @@ impl Session {
         })
     }
 
-    fn established(&self, op: &'static str) -> Result<()> {
+    fn established(&self, op: Operation) -> Result<()> {
         if self.is_complete() {
             return Ok(());
         }
-        Err(Error::new(
+        Err(Error::at(
             ErrorKind::NotEstablished,
             op,
             "the security context is not established yet",
@@ -262,10 +269,10 @@ impl Session {
         .hint("step the handshake until it is complete first"))
     }
 
-    fn name(&self, party: Party, op: &'static str) -> Result<String> {
+    fn name(&self, which: ContextName, op: Operation) -> Result<String> {
         self.established(op)?;
-        self.context.name(party)?.ok_or_else(|| {
-            Error::new(
+        self.context.name(which)?.ok_or_else(|| {
+            Error::at(
                 ErrorKind::Failure,
                 op,
                 "the mechanism reported no name for this context",
@@ -300,10 +307,10 @@ mod sealed {
 /// }
 /// ```
 pub trait SecurityContext: sealed::Sealed + Send {
-    /// Runs one leg of the handshake with the peer's last token: for an initiator, empty on
-    /// the first leg; for an acceptor, the initiator's token (never empty).
+    /// Runs one step of the handshake with the peer's last token: for an initiator, empty on
+    /// the first step; for an acceptor, the initiator's token (never empty).
     ///
-    /// A failed leg abandons the handshake: the next step starts a new one.
+    /// A failed step abandons the handshake: the next step starts a new one.
     fn step(&mut self, input: &[u8]) -> Result<Step>;
 
     /// Replaces the channel bindings of the following steps: those an initiator sends, or
@@ -324,7 +331,8 @@ pub trait SecurityContext: sealed::Sealed + Send {
 
     /// The client principal, such as `alice@EXAMPLE.COM`, once the handshake is complete.
     fn initiator_name(&self) -> Result<String> {
-        self.session().name(Party::Initiator, "initiator name")
+        self.session()
+            .name(ContextName::Initiator, Operation::InitiatorName)
     }
 
     /// The client as the platform's original module named it, once the handshake is
@@ -333,20 +341,21 @@ pub trait SecurityContext: sealed::Sealed + Send {
     /// returned; elsewhere the same as [`initiator_name`](Self::initiator_name).
     fn initiator_account_name(&self) -> Result<String> {
         self.session()
-            .name(Party::InitiatorAccount, "initiator name")
+            .name(ContextName::InitiatorAccount, Operation::InitiatorName)
     }
 
     /// The service principal, such as `HTTP/web@EXAMPLE.COM`, once the handshake is
     /// complete.
     fn target_name(&self) -> Result<String> {
-        self.session().name(Party::Acceptor, "target name")
+        self.session()
+            .name(ContextName::Target, Operation::TargetName)
     }
 
     /// Wraps `message` for the peer: integrity-protected, and encrypted when `encrypt` is
     /// true.
     fn wrap(&mut self, message: &[u8], encrypt: bool) -> Result<Vec<u8>> {
         let session = self.session_mut();
-        session.established("wrap")?;
+        session.established(Operation::Wrap)?;
         session.context.wrap(message, encrypt)
     }
 
@@ -354,7 +363,7 @@ pub trait SecurityContext: sealed::Sealed + Send {
     /// when those were granted).
     fn unwrap(&mut self, token: &[u8]) -> Result<Unwrapped> {
         let session = self.session_mut();
-        session.established("unwrap")?;
+        session.established(Operation::Unwrap)?;
         session.context.unwrap(token)
     }
 
@@ -362,7 +371,7 @@ pub trait SecurityContext: sealed::Sealed + Send {
     /// needs.
     fn wrap_iov(&mut self, message: &[u8], encrypt: bool) -> Result<IovWrapped> {
         let session = self.session_mut();
-        session.established("wrap_iov")?;
+        session.established(Operation::WrapIov)?;
         session.context.wrap_iov(message, encrypt)
     }
 
@@ -370,7 +379,7 @@ pub trait SecurityContext: sealed::Sealed + Send {
     /// padding, appended to `data`).
     fn unwrap_iov(&mut self, header: &[u8], data: &[u8]) -> Result<Unwrapped> {
         let session = self.session_mut();
-        session.established("unwrap_iov")?;
+        session.established(Operation::UnwrapIov)?;
         session.context.unwrap_iov(header, data)
     }
 }
@@ -475,7 +484,7 @@ impl Initiator {
             _ => None,
         };
         Ok(Self {
-            session: Session::new(options.channel_bindings),
+            session: Session::new(target.loaded, options.channel_bindings),
             credential,
             target: target.clone(),
             expected_initiator,
@@ -484,18 +493,18 @@ impl Initiator {
         })
     }
 
-    /// One leg of the handshake; see [`SecurityContext::step`].
+    /// One step of the handshake; see [`SecurityContext::step`].
     fn initiate(&mut self, input: &[u8]) -> Result<Step> {
         self.session.check_not_complete(
-            "gss_init_sec_context",
+            Operation::Initiate,
             "create a new context to authenticate again",
         )?;
         if input.is_empty() && self.session.phase == Phase::InProgress {
             // A server that gives up sends nothing (HTTP 401 without a Negotiate value, an
             // LDAP bind result without credentials); some clients pass that on as "".
-            let err = Error::new(
+            let err = Error::at(
                 ErrorKind::DefectiveToken,
-                "gss_init_sec_context",
+                Operation::Initiate,
                 "the service's reply is empty: it ended the handshake without a token",
             )
             .hint(
@@ -503,7 +512,7 @@ impl Initiator {
                  client: look at the service's own error (its response status, log or \
                  diagnostic message)",
             );
-            return self.session.finish_leg(Err(err));
+            return self.session.finish_step(Err(err));
         }
         let result = self.session.context.initiate(
             self.credential.as_deref(),
@@ -514,18 +523,18 @@ impl Initiator {
             input,
         );
         let checked = result.and_then(|raw| self.check_granted(raw));
-        self.session.finish_leg(checked)
+        self.session.finish_step(checked)
     }
 
-    fn check_granted(&self, raw: RawStep) -> Result<RawStep> {
+    fn check_granted(&self, raw: StepOutput) -> Result<StepOutput> {
         if !raw.complete {
             return Ok(raw);
         }
         let missing = self.requested & Flags::ENFORCED & !raw.flags;
         if !missing.is_empty() {
-            return Err(Error::new(
+            return Err(Error::at(
                 ErrorKind::FlagsNotGranted,
-                "gss_init_sec_context",
+                Operation::Initiate,
                 format!("the service did not grant the requested {missing} protection"),
             )
             .hint("the service may be an impostor or misconfigured; do not trust this session"));
@@ -534,12 +543,12 @@ impl Initiator {
             let actual = self
                 .session
                 .context
-                .name(Party::Initiator)?
+                .name(ContextName::Initiator)?
                 .unwrap_or_default();
             if &actual != expected {
-                return Err(Error::new(
+                return Err(Error::at(
                     ErrorKind::CredentialMismatch,
-                    "gss_init_sec_context",
+                    Operation::Initiate,
                     format!("the handshake authenticated {actual}, not {expected} whose credentials were given"),
                 )
                 .hint("the mechanism did not use the given credentials; use Mech::Kerberos"));
@@ -611,22 +620,22 @@ impl Acceptor {
         channel_bindings: Option<ChannelBindings>,
     ) -> Self {
         Self {
-            session: Session::new(channel_bindings),
+            session: Session::new(credential.loaded, channel_bindings),
             credential: credential.cred.clone(),
             delegated: None,
         }
     }
 
-    /// One leg of the handshake; see [`SecurityContext::step`].
+    /// One step of the handshake; see [`SecurityContext::step`].
     fn accept(&mut self, input: &[u8]) -> Result<Step> {
         self.session.check_not_complete(
-            "gss_accept_sec_context",
+            Operation::Accept,
             "create a new context to accept another client",
         )?;
         if input.is_empty() {
-            return Err(Error::new(
+            return Err(Error::at(
                 ErrorKind::InvalidArgument,
-                "gss_accept_sec_context",
+                Operation::Accept,
                 "the client's token is empty",
             )
             .hint("pass the token the client sent (for HTTP, the value after 'Negotiate ')"));
@@ -637,21 +646,21 @@ impl Acceptor {
                 .context
                 .accept(self.credential.as_deref(), session.bindings.as_ref(), input);
         let checked = result.and_then(|raw| self.check_bound(raw));
-        let step = self.session.finish_leg(checked)?;
+        let step = self.session.finish_step(checked)?;
         if step.is_complete() {
             self.delegated = self.session.context.take_delegated().map(Arc::new);
         }
         Ok(step)
     }
 
-    fn check_bound(&self, raw: RawStep) -> Result<RawStep> {
+    fn check_bound(&self, raw: StepOutput) -> Result<StepOutput> {
         // A mechanism that wants another token but has none to send can never be answered:
         // the input was not an initiator's token (a reflected reply of an acceptor, say), and
         // "continue" would leave the caller waiting with nobody authenticated.
         if !raw.complete && raw.token.is_empty() {
-            return Err(Error::new(
+            return Err(Error::at(
                 ErrorKind::DefectiveToken,
-                "gss_accept_sec_context",
+                Operation::Accept,
                 "the token asks for another leg but the mechanism produced no reply to send",
             )
             .hint("pass the client's token; a service's own reply cannot start a handshake"));
@@ -660,9 +669,9 @@ impl Acceptor {
             && self.session.bindings.is_some()
             && !raw.flags.contains(Flags::CHANNEL_BOUND)
         {
-            return Err(Error::new(
+            return Err(Error::at(
                 ErrorKind::BadBindings,
-                "gss_accept_sec_context",
+                Operation::Accept,
                 "the client sent no channel bindings, but this service requires them",
             )
             .hint(

@@ -5,7 +5,7 @@ use std::fmt;
 
 use zeroize::Zeroizing;
 
-use crate::error::{Error, ErrorKind, Result};
+use crate::error::{Error, ErrorKind, Operation, Result};
 
 /// A password or other secret: wiped from memory when dropped, never shown by `Debug`, and
 /// not `Clone`, so there is exactly one copy to wipe.
@@ -116,7 +116,7 @@ impl Credential {
     /// sign of a password whose separator was percent-encoded by mistake), are refused with
     /// [`ErrorKind::InvalidArgument`]; neither the name nor the password is echoed.
     pub fn parse_principal(spec: &str) -> Result<Self> {
-        const OP: &str = "parse principal";
+        const OP: Operation = Operation::ParsePrincipal;
         let Some((user, password)) = spec.split_once(':') else {
             return Ok(if spec.is_empty() {
                 Self::Default
@@ -129,7 +129,7 @@ impl Credential {
         let user = percent_decode_str(user, "user")?;
         check_principal(&user)?;
         if user.is_empty() {
-            return Err(Error::new(
+            return Err(Error::at(
                 ErrorKind::InvalidArgument,
                 OP,
                 "the principal has a password but no user name before the ':'",
@@ -154,9 +154,9 @@ impl Credential {
     /// and, when krb5.conf ties them, `SAMBA` both become `SAMBA.LOCAL`.
     pub fn from_parts(user: &str, domain: Option<&str>, password: Option<Secret>) -> Result<Self> {
         if user.is_empty() {
-            return Err(Error::new(
+            return Err(Error::at(
                 ErrorKind::InvalidArgument,
-                "user credentials",
+                Operation::UserCredentials,
                 "the user name is empty",
             ));
         }
@@ -215,9 +215,9 @@ impl Credential {
 /// realm styles nobody deploys), so nothing legitimate is refused. Neither error echoes the
 /// principal.
 pub(crate) fn check_principal(principal: &str) -> Result<()> {
-    const OP: &str = "check principal";
+    const OP: Operation = Operation::CheckPrincipal;
     if principal.contains('\0') {
-        return Err(Error::new(
+        return Err(Error::at(
             ErrorKind::InvalidArgument,
             OP,
             "the principal contains a NUL character (also refused when percent-encoded as %00)",
@@ -228,7 +228,7 @@ pub(crate) fn check_principal(principal: &str) -> Result<()> {
         .split_once('@')
         .is_some_and(|(_, realm)| realm.contains(':'))
     {
-        return Err(Error::new(
+        return Err(Error::at(
             ErrorKind::InvalidArgument,
             OP,
             "the principal has a ':' after its realm '@' (not shown: it may hold a password)",
@@ -244,9 +244,9 @@ pub(crate) fn check_principal(principal: &str) -> Result<()> {
 /// Refuses a password holding a NUL (the mechanism would read it only up to the NUL).
 fn check_secret(secret: &Secret) -> Result<()> {
     if secret.expose().contains(&0) {
-        return Err(Error::new(
+        return Err(Error::at(
             ErrorKind::InvalidArgument,
-            "check password",
+            Operation::CheckPassword,
             "the password contains a NUL character (also refused when percent-encoded as %00)",
         ));
     }
@@ -256,9 +256,9 @@ fn check_secret(secret: &Secret) -> Result<()> {
 fn percent_decode_str(text: &str, what: &'static str) -> Result<String> {
     let bytes = percent_decode(text.as_bytes(), what)?;
     String::from_utf8(bytes.to_vec()).map_err(|_| {
-        Error::new(
+        Error::at(
             ErrorKind::InvalidArgument,
-            "parse principal",
+            Operation::ParsePrincipal,
             format!("the percent-decoded {what} is not valid UTF-8"),
         )
     })
@@ -281,9 +281,9 @@ fn percent_decode(input: &[u8], what: &'static str) -> Result<Zeroizing<Vec<u8>>
             _ => None,
         };
         let Some(value) = value else {
-            return Err(Error::new(
+            return Err(Error::at(
                 ErrorKind::InvalidArgument,
-                "parse principal",
+                Operation::ParsePrincipal,
                 format!("the {what} has a '%' that is not followed by two hex digits"),
             )
             .hint("percent-encode the user and password, e.g. with urllib.parse.quote()"));

@@ -7,7 +7,7 @@
 
 use std::fs;
 
-use crate::error::{Error, ErrorKind, Result};
+use crate::error::{Error, ErrorKind, Operation, Result};
 
 /// The system Kerberos library this process uses.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -116,9 +116,9 @@ pub fn default_credential() -> Result<DefaultCredential> {
     }
     #[cfg(not(unix))]
     {
-        Err(Error::new(
+        Err(Error::at(
             ErrorKind::Unsupported,
-            "default credentials",
+            Operation::DefaultCredentials,
             "SSPI does not describe the logon session's tickets; run klist",
         ))
     }
@@ -176,21 +176,22 @@ pub struct CcacheContents {
     pub tickets: Vec<Ticket>,
 }
 
-const CCACHE_OP: &str = "read ticket cache";
+const CCACHE_OP: Operation = Operation::ReadTicketCache;
 
 /// Reads the `FILE:` ticket cache `name` (a `FILE:path` or a path).
 pub fn read_file_ccache(name: &str) -> Result<CcacheContents> {
     let path = name.strip_prefix("FILE:").unwrap_or(name);
     let bytes = fs::read(path).map_err(|e| {
-        Error::new(
+        Error::at(
             ErrorKind::NoCredentials,
             CCACHE_OP,
             format!("cannot read ticket cache {path}: {e}"),
         )
         .hint("obtain a ticket with kinit (or point KRB5CCNAME at a ticket cache)")
+        .caused_by(e)
     })?;
     parse_ccache(&bytes).map_err(|why| {
-        Error::new(
+        Error::at(
             ErrorKind::Failure,
             CCACHE_OP,
             format!("{path} is not a ticket cache this reader understands: {why}"),

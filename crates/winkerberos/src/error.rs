@@ -6,6 +6,7 @@
 //! where we can tell, a hint saying what to try.
 
 use std::fmt;
+use std::sync::Arc;
 
 /// What went wrong, in terms a caller can act on.
 #[non_exhaustive]
@@ -149,6 +150,128 @@ pub enum Status {
     },
 }
 
+/// Which native Kerberos a name or an advice is for: their functions and commands differ.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Platform {
+    /// GSSAPI (MIT krb5 or Heimdal), the Unix backend.
+    Gssapi,
+    /// SSPI, the Windows backend.
+    Sspi,
+}
+
+impl Platform {
+    /// The backend this build uses.
+    pub(crate) const NATIVE: Self = if cfg!(windows) {
+        Self::Sspi
+    } else {
+        Self::Gssapi
+    };
+}
+
+/// The operations of the backend-neutral code that can fail, named alike on every backend.
+///
+/// An error reports an operation by name ([`Error::operation`]): where one is a single native
+/// call, by the function of the backend in use (`gss_init_sec_context` on Unix,
+/// `InitializeSecurityContextW` on Windows, as the original modules reported them), so a
+/// failure detected before or after that call reads like one from inside it; the others by
+/// one description on every backend. Code outside the backends names operations only through
+/// this enum, so none of it can report one backend's function from another. The table is
+/// pure, like `crate::kinds`, so both backends' names are tested on every platform.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Operation {
+    /// One handshake step of an initiator.
+    Initiate,
+    /// One handshake step of an acceptor.
+    Accept,
+    /// Storing credentials into a credential cache.
+    StoreCredential,
+    /// Changing a password with the password service.
+    ChangePassword,
+    /// Checking a password with the KDC.
+    CheckPassword,
+    /// Importing the target service name of an initiator.
+    ImportTarget,
+    /// Importing the service name of an acceptor.
+    ImportService,
+    /// Splitting a `user@REALM:password` principal.
+    ParsePrincipal,
+    /// Checking a principal before it reaches the mechanism.
+    CheckPrincipal,
+    /// Checking an explicit user's credentials.
+    UserCredentials,
+    /// Reporting the default credentials.
+    #[cfg_attr(unix, expect(dead_code, reason = "only SSPI cannot report them"))]
+    DefaultCredentials,
+    /// Creating a private credential cache file.
+    CreateCredentialCache,
+    /// Reading a keytab file.
+    ReadKeytab,
+    /// Reading a ticket cache file.
+    ReadTicketCache,
+    /// Asking an established context for its initiator's name.
+    InitiatorName,
+    /// Asking an established context for its target's name.
+    TargetName,
+    /// [`SecurityContext::wrap`](crate::SecurityContext::wrap).
+    Wrap,
+    /// [`SecurityContext::unwrap`](crate::SecurityContext::unwrap).
+    Unwrap,
+    /// [`SecurityContext::wrap_iov`](crate::SecurityContext::wrap_iov).
+    WrapIov,
+    /// [`SecurityContext::unwrap_iov`](crate::SecurityContext::unwrap_iov).
+    UnwrapIov,
+    /// Parsing a SASL GSSAPI security-layer offer.
+    ParseSaslOffer,
+}
+
+impl Operation {
+    /// The name [`Error::operation`] reports on the backend in use.
+    pub(crate) fn name(self) -> &'static str {
+        self.name_on(Platform::NATIVE)
+    }
+
+    /// The name on `platform`: its function where one call performs the operation.
+    fn name_on(self, platform: Platform) -> &'static str {
+        use Platform::{Gssapi, Sspi};
+        match (self, platform) {
+            (Self::Initiate, Gssapi) => "gss_init_sec_context",
+            (Self::Initiate, Sspi) => "InitializeSecurityContextW",
+            (Self::Accept, Gssapi) => "gss_accept_sec_context",
+            (Self::Accept, Sspi) => "AcceptSecurityContext",
+            (Self::StoreCredential, Gssapi) => "gss_store_cred_into",
+            (Self::ChangePassword, Sspi) => "ChangeAccountPasswordW",
+            _ => self.description(),
+        }
+    }
+
+    /// The name on a backend that has no function of its own for the operation.
+    fn description(self) -> &'static str {
+        match self {
+            Self::Initiate => "initiate",
+            Self::Accept => "accept",
+            Self::StoreCredential => "store credentials",
+            Self::ChangePassword => "change password",
+            Self::CheckPassword => "check password",
+            Self::ImportTarget => "import target name",
+            Self::ImportService => "import service name",
+            Self::ParsePrincipal => "parse principal",
+            Self::CheckPrincipal => "check principal",
+            Self::UserCredentials => "user credentials",
+            Self::DefaultCredentials => "default credentials",
+            Self::CreateCredentialCache => "create credential cache",
+            Self::ReadKeytab => "read keytab",
+            Self::ReadTicketCache => "read ticket cache",
+            Self::InitiatorName => "initiator name",
+            Self::TargetName => "target name",
+            Self::Wrap => "wrap",
+            Self::Unwrap => "unwrap",
+            Self::WrapIov => "wrap_iov",
+            Self::UnwrapIov => "unwrap_iov",
+            Self::ParseSaslOffer => "parse SASL offer",
+        }
+    }
+}
+
 /// An error from the Kerberos machinery, with what failed, why, and what to try.
 #[derive(Clone, Debug)]
 pub struct Error {
@@ -158,6 +281,8 @@ pub struct Error {
     message: Box<str>,
     hint: Option<Box<str>>,
     role: Option<Role>,
+    /// The I/O error behind a failure to read or create a file (its text is in `message`).
+    source: Option<Arc<std::io::Error>>,
 }
 
 impl Error {
@@ -171,7 +296,13 @@ impl Error {
             message: message.into(),
             hint: None,
             role: None,
+            source: None,
         }
+    }
+
+    /// An error of `operation`, detected by this crate.
+    pub(crate) fn at(kind: ErrorKind, operation: Operation, message: impl Into<Box<str>>) -> Self {
+        Self::new(kind, operation.name(), message)
     }
 
     /// An error reported by the mechanism with its status.
@@ -188,6 +319,7 @@ impl Error {
             message: message.into(),
             hint: None,
             role: None,
+            source: None,
         }
     }
 
@@ -205,6 +337,13 @@ impl Error {
     pub(crate) fn reclassify(mut self, kind: ErrorKind, hint: impl Into<Box<str>>) -> Self {
         self.kind = kind;
         self.hint = Some(hint.into());
+        self
+    }
+
+    /// Keeps the I/O error that caused this one, as its [`source`](std::error::Error::source).
+    #[must_use]
+    pub(crate) fn caused_by(mut self, source: std::io::Error) -> Self {
+        self.source = Some(Arc::new(source));
         self
     }
 
@@ -236,7 +375,9 @@ impl Error {
         self.kind
     }
 
-    /// The library call (or crate operation) that failed, such as `"gss_init_sec_context"`.
+    /// The library call (or crate operation) that failed, such as `"gss_init_sec_context"`
+    /// (on Windows `"InitializeSecurityContextW"`): the native function where the
+    /// operation is one call, else a short description such as `"parse principal"`.
     pub fn operation(&self) -> &'static str {
         self.operation
     }
@@ -284,7 +425,45 @@ impl fmt::Display for Error {
     }
 }
 
-impl std::error::Error for Error {}
+impl std::error::Error for Error {
+    /// The I/O error behind a failure to read a keytab or ticket cache, or to create a
+    /// credential cache file.
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.source
+            .as_deref()
+            .map(|e| e as &(dyn std::error::Error + 'static))
+    }
+}
 
 /// A shorthand for results of this crate.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn operations_are_named_by_the_backend_in_use() {
+        use Platform::{Gssapi, Sspi};
+        // What the originals reported, and tests/test_errors.py asserts on Unix.
+        assert_eq!(Operation::Initiate.name_on(Gssapi), "gss_init_sec_context");
+        assert_eq!(Operation::Accept.name_on(Gssapi), "gss_accept_sec_context");
+        // Rendered "SSPI: InitializeSecurityContext: ..." by the Python layer on Windows.
+        assert_eq!(
+            Operation::Initiate.name_on(Sspi),
+            "InitializeSecurityContextW"
+        );
+        assert_eq!(Operation::Accept.name_on(Sspi), "AcceptSecurityContext");
+        // An operation without a function of its own reads the same on both.
+        for platform in [Gssapi, Sspi] {
+            assert_eq!(Operation::Wrap.name_on(platform), "wrap");
+            assert_eq!(
+                Operation::ParsePrincipal.name_on(platform),
+                "parse principal"
+            );
+        }
+        let error = Error::at(ErrorKind::NotEstablished, Operation::Initiate, "x");
+        assert_eq!(error.operation(), Operation::Initiate.name());
+        assert_eq!(error.to_string(), format!("{}: x", error.operation()));
+    }
+}

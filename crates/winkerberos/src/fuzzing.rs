@@ -8,12 +8,8 @@
 pub fn parse_service_name(service: &str) -> (String, bool, String) {
     let target = crate::name::TargetName::parse(service);
     let principal = target.form == crate::name::NameForm::Principal;
-    let spn = spn(&target);
+    let spn = crate::backend::sspi_wire::spn(&target);
     (target.text, principal, spn)
-}
-
-fn spn(target: &crate::name::TargetName) -> String {
-    target.spn()
 }
 
 /// The principals of a keytab file's contents, or why they cannot be read.

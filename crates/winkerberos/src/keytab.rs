@@ -6,9 +6,9 @@
 
 use std::fs;
 
-use crate::error::{Error, ErrorKind, Result};
+use crate::error::{Error, ErrorKind, Operation, Result};
 
-const OP: &str = "read keytab";
+const OP: Operation = Operation::ReadKeytab;
 
 /// The name of the default keytab: `KRB5_KTNAME`, else `default_keytab_name` from the
 /// `[libdefaults]` of the krb5.conf files (`KRB5_CONFIG`), else `FILE:/etc/krb5.keytab`.
@@ -99,7 +99,7 @@ pub fn enctype_name(enctype: i32) -> Option<&'static str> {
 }
 
 fn invalid(path: &str, why: &str) -> Error {
-    Error::new(
+    Error::at(
         ErrorKind::Failure,
         OP,
         format!("{path} is not a valid keytab: {why}"),
@@ -113,7 +113,7 @@ fn read_keytab(name: Option<&str>) -> Result<(String, Vec<u8>)> {
         Some(("FILE" | "WRFILE", path)) => path,
         // A one-letter "type" is a Windows drive (C:\...), not a keytab type.
         Some((kind, _)) if kind.len() > 1 && !kind.contains(['/', '\\']) => {
-            return Err(Error::new(
+            return Err(Error::at(
                 ErrorKind::Unsupported,
                 OP,
                 format!("keytab {name:?} is of type {kind}, and only FILE keytabs can be listed"),
@@ -122,12 +122,13 @@ fn read_keytab(name: Option<&str>) -> Result<(String, Vec<u8>)> {
         _ => name.as_str(),
     };
     let bytes = fs::read(path).map_err(|e| {
-        Error::new(
+        Error::at(
             ErrorKind::NoCredentials,
             OP,
             format!("cannot read keytab {path}: {e}"),
         )
         .hint("set KRB5_KTNAME to a readable keytab (FILE:/path/to/file.keytab)")
+        .caused_by(e)
     })?;
     Ok((path.to_owned(), bytes))
 }

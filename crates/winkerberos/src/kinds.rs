@@ -1,12 +1,18 @@
 //! What a mechanism's status code means, and what to do about it: the one table of krb5
 //! error codes (shared by MIT's and Heimdal's libraries), the one table of SSPI statuses, and
-//! the hints for every kind.
+//! the one table of hints for every kind, on both backends.
 //!
-//! Everything here is pure (numbers in, kinds and texts out), so it is compiled and unit
-//! tested on every platform: the SSPI table is checked on Linux too, and against
-//! `windows-sys`' constants where the SSPI backend is compiled.
+//! The hints live here, not in a `backend/hints.rs`, because they are keyed by what this
+//! module computes (the kind, and whose principal it is about) and, like it, are pure: kept
+//! together, the way from a status code to its advice is one file, compiled and unit tested
+//! on every platform (the SSPI table and hints on Linux too, and the table against
+//! `windows-sys`' constants where the SSPI backend is compiled). A hint both backends share is
+//! written once, under `_` for the platform; only advice that names a platform's own tools
+//! (kinit or klist, keytabs or SPNs) is written per platform. The few failures both backends
+//! detect themselves, without a status code, are made here too.
 
-use crate::error::{ErrorKind, Role};
+pub(crate) use crate::error::Platform;
+use crate::error::{Error, ErrorKind, Role};
 
 /// Which side a call acts for, to give the right advice.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -14,15 +20,6 @@ pub(crate) enum Side {
     Initiator,
     Acceptor,
     Either,
-}
-
-/// Which native Kerberos the advice is for: the commands differ.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Platform {
-    #[cfg_attr(windows, allow(dead_code))]
-    Gssapi,
-    #[cfg_attr(not(windows), allow(dead_code))]
-    Sspi,
 }
 
 /// krb5 error codes (`ERROR_TABLE_BASE_krb5` + n, as signed `krb5_error_code`s); MIT and
@@ -182,6 +179,20 @@ pub(crate) fn sspi_kind(code: i32) -> (ErrorKind, Option<Role>) {
         _ => K::Failure,
     };
     (kind, None)
+}
+
+/// What to do when a context without confidentiality is asked to encrypt.
+pub(crate) const CONF_HINT: &str =
+    "request confidentiality (GSS_C_CONF_FLAG) when creating the context";
+
+/// Encryption was requested of `call` on a context that only provides integrity.
+pub(crate) fn not_confidential(call: &'static str) -> Error {
+    Error::new(
+        ErrorKind::Unsupported,
+        call,
+        "encryption was requested but this context only provides integrity",
+    )
+    .hint(CONF_HINT)
 }
 
 const SKEW_HINT: &str = "the clocks of the client, the KDC and the service differ by more than \

@@ -9,7 +9,7 @@
 use std::fs;
 use std::path::Path;
 
-use crate::error::{Error, ErrorKind, Result};
+use crate::error::{Error, ErrorKind, Operation, Result};
 
 /// One relation: `section`, the path of subsection tags, the tag and its value.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -262,9 +262,9 @@ impl Config {
             || "no default realm".to_owned(),
             |r| format!("the default realm is {r}"),
         );
-        Err(Error::new(
+        Err(Error::at(
             ErrorKind::UnknownRealm,
-            "user credentials",
+            Operation::UserCredentials,
             format!(
                 "domain {domain:?} is a NetBIOS domain name, and krb5.conf does not say which \
                  Kerberos realm it is ({default})"

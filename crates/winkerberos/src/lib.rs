@@ -78,6 +78,8 @@ mod name;
 mod password;
 #[cfg(unix)]
 mod private_file;
+#[cfg(unix)]
+mod random;
 pub mod sasl;
 mod types;
 
@@ -101,5 +103,5 @@ pub use types::{IovWrapped, Mech, Step, Unwrapped};
 /// `libgssapi_krb5.so.2`, else Heimdal's `libgssapi.so.3`).
 pub fn ensure_available() -> Result<()> {
     use backend::Backend;
-    backend::Native::ensure_available()
+    backend::Native::ensure_available().map(drop)
 }

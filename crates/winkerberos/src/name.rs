@@ -44,16 +44,6 @@ impl TargetName {
             },
         }
     }
-
-    /// The SSPI service principal name (`service/host[@REALM]`): winkerberos' rule of turning
-    /// the first `@` into `/` when there is no `/`.
-    #[cfg_attr(not(any(windows, winkerberos_check_sspi)), allow(dead_code))]
-    pub(crate) fn spn(&self) -> String {
-        match self.form {
-            NameForm::Principal => self.text.clone(),
-            NameForm::HostBased => self.text.replacen('@', "/", 1),
-        }
-    }
 }
 
 #[cfg(test)]
@@ -85,12 +75,5 @@ mod tests {
             ("mongodb/db@EX.COM".into(), Principal)
         );
         assert_eq!(parsed("HTTP"), ("HTTP".into(), HostBased));
-    }
-
-    #[test]
-    fn spn_follows_winkerberos() {
-        assert_eq!(TargetName::parse("HTTP@web").spn(), "HTTP/web");
-        assert_eq!(TargetName::parse("HTTP/web@R").spn(), "HTTP/web@R");
-        assert_eq!(TargetName::parse("m@db@R").spn(), "m/db@R");
     }
 }

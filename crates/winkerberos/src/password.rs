@@ -3,7 +3,7 @@
 use crate::backend::{Backend, Native};
 use crate::context::{Acceptor, AcceptorOptions, Initiator, InitiatorOptions, SecurityContext};
 use crate::cred::{Credential, Secret};
-use crate::error::{Error, ErrorKind, Result};
+use crate::error::{Error, ErrorKind, Operation, Result};
 use crate::flags::Flags;
 
 /// Checks `principal`'s password by obtaining a ticket-granting ticket from the KDC.
@@ -32,9 +32,9 @@ pub fn check_password(
     let Some(service) = verify_service else {
         Native::ensure_available()?;
         if !Native::ACQUIRE_CHECKS_PASSWORD {
-            return Err(Error::new(
+            return Err(Error::at(
                 ErrorKind::Unsupported,
-                "check password",
+                Operation::CheckPassword,
                 "SSPI sends a password to the KDC only when it authenticates to a service",
             )
             .hint("pass verify_service, a service whose key this process can accept with"));

@@ -1,13 +1,11 @@
 //! Creating a private file under a name nobody can predict, for credential caches.
 
-use std::collections::hash_map::RandomState;
 use std::fs::OpenOptions;
-use std::hash::{BuildHasher, Hasher};
 use std::io::ErrorKind as IoErrorKind;
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 
-use crate::error::{Error, ErrorKind, Result};
+use crate::error::{Error, ErrorKind, Operation, Result};
 
 /// Creates an empty file `dir/<prefix><random>` with mode 0600, failing rather than opening
 /// anything that already exists (so a planted file or symlink is never used).
@@ -15,7 +13,7 @@ pub(crate) fn create(dir: &Path, prefix: &str) -> Result<PathBuf> {
     const ATTEMPTS: usize = 16;
     let mut last_error = None;
     for _ in 0..ATTEMPTS {
-        let path = dir.join(format!("{prefix}{:016x}", random_u64()));
+        let path = dir.join(format!("{prefix}{:016x}", crate::random::random_u64()));
         match OpenOptions::new()
             .write(true)
             .create_new(true)
@@ -24,35 +22,31 @@ pub(crate) fn create(dir: &Path, prefix: &str) -> Result<PathBuf> {
         {
             Ok(_) => return Ok(path),
             Err(e) if e.kind() == IoErrorKind::AlreadyExists => last_error = Some(e),
-            Err(e) => return Err(io_error(dir, &e)),
+            Err(e) => return Err(io_error(dir, e)),
         }
     }
-    let detail = last_error.map_or_else(String::new, |e| e.to_string());
-    Err(Error::new(
+    let detail = last_error
+        .as_ref()
+        .map_or_else(String::new, ToString::to_string);
+    let error = Error::at(
         ErrorKind::Failure,
-        "create credential cache",
+        Operation::CreateCredentialCache,
         format!("no free name in {}: {detail}", dir.display()),
-    ))
+    );
+    Err(match last_error {
+        Some(e) => error.caused_by(e),
+        None => error,
+    })
 }
 
-fn io_error(dir: &Path, err: &std::io::Error) -> Error {
-    Error::new(
+fn io_error(dir: &Path, err: std::io::Error) -> Error {
+    Error::at(
         ErrorKind::Failure,
-        "create credential cache",
+        Operation::CreateCredentialCache,
         format!("cannot create a file in {}: {err}", dir.display()),
     )
     .hint("set TMPDIR to a writable directory")
-}
-
-/// 64 unpredictable bits from the standard library's per-process random hash keys.
-pub(crate) fn random_u64() -> u64 {
-    let mut hasher = RandomState::new().build_hasher();
-    hasher.write_u128(
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_nanos()),
-    );
-    hasher.finish()
+    .caused_by(err)
 }
 
 #[cfg(test)]
@@ -77,5 +71,12 @@ mod tests {
     fn reports_an_unwritable_directory() {
         let err = create(Path::new("/nonexistent/dir"), "x").expect_err("no such dir");
         assert!(err.to_string().contains("/nonexistent/dir"), "{err}");
+        let source = std::error::Error::source(&err).expect("the I/O error is kept");
+        assert!(
+            err.to_string().ends_with(&format!(
+                "{source}. Hint: set TMPDIR to a writable directory"
+            )),
+            "{err}"
+        );
     }
 }

@@ -4,7 +4,7 @@
 //! security layers it supports, then its maximum message size); the client answers with a
 //! wrapped message naming the chosen layer, its own maximum size and an authorization identity.
 
-use crate::error::{Error, ErrorKind, Result};
+use crate::error::{Error, ErrorKind, Operation, Result};
 
 /// No security layer after authentication.
 pub const LAYER_NONE: u8 = 0x01;
@@ -30,9 +30,9 @@ impl Offer {
                 layers: *layers,
                 max_size: u32::from_be_bytes([0, *a, *b, *c]),
             }),
-            _ => Err(Error::new(
+            _ => Err(Error::at(
                 ErrorKind::InvalidArgument,
-                "parse SASL offer",
+                Operation::ParseSaslOffer,
                 format!(
                     "the server's security-layer offer is {} octets long, not 4",
                     message.len()

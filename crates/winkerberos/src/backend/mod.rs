@@ -25,10 +25,16 @@ pub(crate) use gssapi::{default_credential, library_facts};
 mod sspi;
 #[cfg(windows)]
 pub(crate) use sspi::Sspi as Native;
+// The SSPI backend's wire encodings are pure (no windows-sys): compiled on every platform too,
+// for their unit tests and the fuzz targets.
+#[cfg(any(test, feature = "fuzzing", windows, winkerberos_check_sspi))]
+#[path = "sspi/wire.rs"]
+pub(crate) mod sspi_wire;
 
-/// What one handshake leg produced.
+/// What one handshake step produced, before the context checks it and makes it a
+/// [`Step`](crate::Step).
 #[derive(Debug)]
-pub(crate) struct RawStep {
+pub(crate) struct StepOutput {
     /// The token to send to the peer; empty when there is none.
     pub(crate) token: Vec<u8>,
     /// Whether the mechanism reports the context as established.
@@ -39,7 +45,7 @@ pub(crate) struct RawStep {
 
 /// Which name of a context to report.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Party {
+pub(crate) enum ContextName {
     /// The initiator's principal (`user@REALM`).
     Initiator,
     /// The initiator as the system's account database names it, where that is another form:
@@ -47,7 +53,7 @@ pub(crate) enum Party {
     /// same as `Initiator`.
     InitiatorAccount,
     /// The acceptor's principal (`service/host@REALM`).
-    Acceptor,
+    Target,
 }
 
 /// A native Kerberos implementation.
@@ -58,9 +64,12 @@ pub(crate) trait Backend {
     type Target: Send + Sync;
     /// A security context handle, used by one thread at a time.
     type Context: SecurityContext<Cred = Self::Cred, Target = Self::Target>;
+    /// Proof that the native library is loaded: what a context needs of it, so that making
+    /// one cannot fail (a failed step replaces its context with a fresh one).
+    type Loaded: Copy + Send + Sync;
 
-    /// Checks that the native library can be used.
-    fn ensure_available() -> Result<()>;
+    /// Checks that the native library can be used (loading it once).
+    fn ensure_available() -> Result<Self::Loaded>;
 
     /// Credentials for an initiator, or `None` for the mechanism's default (acquired lazily).
     fn initiator_credential(credential: &Credential, mech: Mech) -> Result<Option<Self::Cred>>;
@@ -75,7 +84,7 @@ pub(crate) trait Backend {
     fn credential_name(cred: Option<&Self::Cred>) -> Result<String>;
 
     /// A context that has not started its handshake.
-    fn new_context() -> Self::Context;
+    fn new_context(loaded: Self::Loaded) -> Self::Context;
 
     /// Whether [`Self::initiator_credential`] checks a password with the KDC. SSPI only
     /// stores it, and the KDC first sees it at the first step.
@@ -101,8 +110,7 @@ pub(crate) trait SecurityContext: Send {
     type Cred;
     type Target;
 
-    /// One initiator leg. `input` is empty on the first leg.
-    #[allow(clippy::too_many_arguments)]
+    /// One initiator step. `input` is empty on the first step.
     fn initiate(
         &mut self,
         cred: Option<&Self::Cred>,
@@ -111,15 +119,15 @@ pub(crate) trait SecurityContext: Send {
         flags: Flags,
         bindings: Option<&ChannelBindings>,
         input: &[u8],
-    ) -> Result<RawStep>;
+    ) -> Result<StepOutput>;
 
-    /// One acceptor leg.
+    /// One acceptor step.
     fn accept(
         &mut self,
         cred: Option<&Self::Cred>,
         bindings: Option<&ChannelBindings>,
         input: &[u8],
-    ) -> Result<RawStep>;
+    ) -> Result<StepOutput>;
 
     /// Wraps (signs, and with `encrypt` seals) a message.
     fn wrap(&mut self, message: &[u8], encrypt: bool) -> Result<Vec<u8>>;
@@ -133,8 +141,8 @@ pub(crate) trait SecurityContext: Send {
     /// Unwraps a message whose header travels apart from its data.
     fn unwrap_iov(&mut self, header: &[u8], data: &[u8]) -> Result<Unwrapped>;
 
-    /// The display name of one party, where known. Only that name is looked up.
-    fn name(&self, party: Party) -> Result<Option<String>>;
+    /// One of the context's names, where known. Only that name is looked up.
+    fn name(&self, which: ContextName) -> Result<Option<String>>;
 
     /// Takes the credentials the initiator delegated, if any (acceptor only).
     fn take_delegated(&mut self) -> Option<Self::Cred>;

@@ -1,17 +1,18 @@
 //! The Unix backend: the system GSSAPI library (MIT krb5 or Heimdal), opened at run time.
 
+mod errors;
 #[allow(unsafe_code)]
 mod ffi;
 
-use ffi::krb5::Krb5Failure;
-use ffi::{Cred, Failure, Library, Name, routine};
+use errors::{check_sequence, failure, unknown_realm_if_unconfigured, unsupported};
+use ffi::{Cred, Library, Name, routine};
 
-use super::{Backend, Party, RawStep, SecurityContext};
+use super::{Backend, ContextName, SecurityContext, StepOutput};
 use crate::channel_bindings::ChannelBindings;
 use crate::cred::{Credential, Secret};
-use crate::error::{Error, ErrorKind, Result, Status};
+use crate::error::{Error, ErrorKind, Operation, Result};
 use crate::flags::Flags;
-use crate::kinds::{self, Platform, Side};
+use crate::kinds::{self, Side};
 use crate::name::{NameForm, TargetName};
 use crate::types::{IovWrapped, Mech, Unwrapped};
 
@@ -19,14 +20,7 @@ use crate::types::{IovWrapped, Mech, Unwrapped};
 pub(crate) struct Gssapi;
 
 fn lib() -> Result<&'static Library> {
-    ffi::library().map_err(|e| {
-        Error::new(
-            ErrorKind::LibraryUnavailable,
-            "load GSSAPI",
-            e.message.clone(),
-        )
-        .hint(e.hint)
-    })
+    ffi::library().map_err(errors::library_unavailable)
 }
 
 /// The opened library's name and vendor, for diagnostics.
@@ -57,9 +51,10 @@ impl Backend for Gssapi {
     type Cred = Cred;
     type Target = Name;
     type Context = Context;
+    type Loaded = &'static Library;
 
-    fn ensure_available() -> Result<()> {
-        lib().map(|_| ())
+    fn ensure_available() -> Result<&'static Library> {
+        lib()
     }
 
     fn initiator_credential(credential: &Credential, mech: Mech) -> Result<Option<Cred>> {
@@ -162,10 +157,7 @@ impl Backend for Gssapi {
             return Ok(None);
         }
         let lib = lib()?;
-        let ccache = format!(
-            "MEMORY:winkerberos-{:016x}",
-            crate::private_file::random_u64()
-        );
+        let ccache = format!("MEMORY:winkerberos-{:016x}", crate::random::random_u64());
         Self::store_credential(cred, &ccache)?;
         let name = std::ffi::CString::new(ccache).map_err(|_| {
             Error::new(
@@ -185,9 +177,9 @@ impl Backend for Gssapi {
 
     fn store_credential(cred: &Cred, ccache: &str) -> Result<()> {
         let name = std::ffi::CString::new(ccache).map_err(|_| {
-            Error::new(
+            Error::at(
                 ErrorKind::InvalidArgument,
-                "gss_store_cred_into",
+                Operation::StoreCredential,
                 "the ccache name contains a NUL character",
             )
         })?;
@@ -201,82 +193,16 @@ impl Backend for Gssapi {
     }
 
     fn change_password(principal: &str, old: &Secret, new: &Secret) -> Result<()> {
-        const OP: &str = "change password";
-        let principal_text = principal.to_owned();
-        let principal = c_string(principal.as_bytes(), "the user name")?;
+        let principal_c = c_string(principal.as_bytes(), "the user name")?;
         let old = c_string(old.expose(), "the old password")?;
         let new = c_string(new.expose(), "the new password")?;
-        ffi::krb5::change_password(&principal, &old, &new).map_err(|failure| match failure {
-            Krb5Failure::Unavailable(message) => Error::new(
-                ErrorKind::LibraryUnavailable,
-                OP,
-                message,
-            )
-            .hint("install MIT Kerberos (Debian/Ubuntu: libkrb5-3; RHEL/Fedora/Alpine: krb5-libs)"),
-            Krb5Failure::Call {
-                call,
-                code,
-                message,
-            } => {
-                let (kind, role) =
-                    kinds::krb5_kind(code, false, &message).unwrap_or((ErrorKind::Failure, None));
-                let status = Status::Krb5 {
-                    code,
-                    text: message.clone(),
-                };
-                // The initial ticket came from the KDC, so a realm "without a KDC" here means
-                // krb5.conf names no password server for it.
-                if call == "krb5_change_password" && kind == ErrorKind::UnknownRealm {
-                    return Error::with_status(
-                        ErrorKind::KdcUnreachable,
-                        call,
-                        status,
-                        format!("{message} (no password-change server is known for the realm)"),
-                    )
-                    .hint(
-                        "krb5.conf names no kpasswd_server (nor admin_server) for the realm: add \
-                         `kpasswd_server = HOST:464` to the realm's entry under [realms] (Samba's \
-                         generated krb5.conf lacks it; its DCs serve kpasswd on port 464)",
-                    );
-                }
-                let error = Error::with_status(kind, call, status, message).with_role(role);
-                let error = match kinds::hint(kind, role, Side::Initiator, Platform::Gssapi) {
-                    Some(h) => error.hint(h),
-                    None => error,
-                };
-                if call == "krb5_get_init_creds_password" {
-                    unknown_realm_if_unconfigured(error, &principal_text)
-                } else {
-                    error
-                }
-            }
-            Krb5Failure::Rejected {
-                code,
-                code_text,
-                text,
-            } => {
-                let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
-                let message = format!("{code_text}: {text}");
-                let status = Status::Krb5 {
-                    code,
-                    text: message.clone(),
-                };
-                Error::with_status(
-                    ErrorKind::PasswordRejected,
-                    "krb5_change_password",
-                    status,
-                    message,
-                )
-                .hint("choose a password the realm's password policy accepts")
-            }
-        })
+        ffi::krb5::change_password(&principal_c, &old, &new)
+            .map_err(|f| errors::change_password_failure(f, principal))
     }
 
-    fn new_context() -> Context {
-        // `ensure_available` runs before any context is created; a context made without the
-        // library stays empty and every use of it reports the load error.
+    fn new_context(lib: &'static Library) -> Context {
         Context {
-            raw: ffi::library().ok().map(ffi::Context::new),
+            raw: ffi::Context::new(lib),
             delegated: None,
             source: None,
         }
@@ -300,34 +226,11 @@ fn import(lib: &'static Library, text: &str, name_type: &'static [u8]) -> Result
 
 /// A GSSAPI security context, and the credentials its initiator delegated.
 pub(crate) struct Context {
-    raw: Option<ffi::Context>,
+    raw: ffi::Context,
     delegated: Option<Cred>,
     /// Acceptor only: the initiator's name as `gss_accept_sec_context` returned it, which
     /// saves asking the library for it again.
     source: Option<Name>,
-}
-
-impl Context {
-    fn raw(&mut self) -> Result<&mut ffi::Context> {
-        match &mut self.raw {
-            Some(ctx) => Ok(ctx),
-            None => Err(lib().err().unwrap_or_else(|| {
-                Error::new(
-                    ErrorKind::LibraryUnavailable,
-                    "load GSSAPI",
-                    "the GSSAPI library is not loaded",
-                )
-            })),
-        }
-    }
-}
-
-fn leg(leg: ffi::Leg) -> RawStep {
-    RawStep {
-        token: leg.token.as_slice().to_vec(),
-        complete: leg.complete,
-        flags: Flags::from_bits(leg.flags),
-    }
 }
 
 impl SecurityContext for Context {
@@ -342,10 +245,9 @@ impl SecurityContext for Context {
         flags: Flags,
         bindings: Option<&ChannelBindings>,
         input: &[u8],
-    ) -> Result<RawStep> {
-        let ctx = self.raw()?;
-        ctx.initiate(cred, target, mech_oid(mech), flags.bits(), bindings, input)
-            .map(leg)
+    ) -> Result<StepOutput> {
+        self.raw
+            .initiate(cred, target, mech_oid(mech), flags, bindings, input)
             .map_err(|f| failure(f, Side::Initiator))
     }
 
@@ -354,34 +256,32 @@ impl SecurityContext for Context {
         cred: Option<&Cred>,
         bindings: Option<&ChannelBindings>,
         input: &[u8],
-    ) -> Result<RawStep> {
-        let ctx = self.raw()?;
-        let mut out = ctx
+    ) -> Result<StepOutput> {
+        let accepted = self
+            .raw
             .accept(cred, bindings, input)
             .map_err(|f| failure(f, Side::Acceptor))?;
-        let delegated = out.delegated.take();
-        if let Some(source) = out.source.take() {
+        if let Some(source) = accepted.source {
             self.source = Some(source);
         }
-        let step = leg(out);
-        self.delegated = delegated;
-        Ok(step)
+        self.delegated = accepted.delegated;
+        Ok(accepted.step)
     }
 
     fn wrap(&mut self, message: &[u8], encrypt: bool) -> Result<Vec<u8>> {
         let (token, encrypted) = self
-            .raw()?
+            .raw
             .wrap(message, encrypt)
             .map_err(|f| failure(f, Side::Either))?;
         if encrypt && !encrypted {
-            return Err(not_confidential("gss_wrap"));
+            return Err(kinds::not_confidential("gss_wrap"));
         }
         Ok(token.as_slice().to_vec())
     }
 
     fn unwrap(&mut self, token: &[u8]) -> Result<Unwrapped> {
         let out = self
-            .raw()?
+            .raw
             .unwrap(token)
             .map_err(|f| failure(f, Side::Either))?;
         check_sequence(out.supplementary)?;
@@ -392,7 +292,7 @@ impl SecurityContext for Context {
     }
 
     fn wrap_iov(&mut self, message: &[u8], encrypt: bool) -> Result<IovWrapped> {
-        let out = match self.raw()?.wrap_iov(message, encrypt) {
+        let out = match self.raw.wrap_iov(message, encrypt) {
             Some(result) => result.map_err(|f| failure(f, Side::Either))?,
             None => {
                 return Err(unsupported(
@@ -402,7 +302,7 @@ impl SecurityContext for Context {
             }
         };
         if encrypt && !out.confidential {
-            return Err(not_confidential("gss_wrap_iov"));
+            return Err(kinds::not_confidential("gss_wrap_iov"));
         }
         Ok(IovWrapped {
             header: out.header,
@@ -412,7 +312,7 @@ impl SecurityContext for Context {
     }
 
     fn unwrap_iov(&mut self, header: &[u8], data: &[u8]) -> Result<Unwrapped> {
-        let out = match self.raw()?.unwrap_iov(header, data) {
+        let out = match self.raw.unwrap_iov(header, data) {
             Some(result) => result.map_err(|f| failure(f, Side::Either))?,
             None => {
                 return Err(unsupported(
@@ -428,20 +328,20 @@ impl SecurityContext for Context {
         })
     }
 
-    fn name(&self, party: Party) -> Result<Option<String>> {
-        let Some(ctx) = &self.raw else {
-            return Ok(None);
-        };
+    fn name(&self, which: ContextName) -> Result<Option<String>> {
         let display = |name: &Name| {
             name.display()
                 .map(Some)
                 .map_err(|f| failure(f, Side::Either))
         };
-        match (&self.source, party) {
-            (Some(source), Party::Initiator | Party::InitiatorAccount) => display(source),
+        match (&self.source, which) {
+            (Some(source), ContextName::Initiator | ContextName::InitiatorAccount) => {
+                display(source)
+            }
             _ => {
-                let name = ctx
-                    .inquire_name(party != Party::Acceptor)
+                let name = self
+                    .raw
+                    .inquire_name(which != ContextName::Target)
                     .map_err(|f| failure(f, Side::Either))?;
                 display(&name)
             }
@@ -453,179 +353,14 @@ impl SecurityContext for Context {
     }
 }
 
-fn not_confidential(call: &'static str) -> Error {
-    Error::new(
-        ErrorKind::Unsupported,
-        call,
-        "encryption was requested but this context only provides integrity",
-    )
-    .hint("request confidentiality (GSS_C_CONF_FLAG) when creating the context")
-}
-
-fn unsupported(call: &'static str, what: &str) -> Error {
-    let name = ffi::library().map_or("the GSSAPI library", |lib| lib.name.as_str());
-    Error::new(
-        ErrorKind::Unsupported,
-        call,
-        format!("{name} cannot {what}"),
-    )
-    .hint("use MIT krb5 (libgssapi_krb5.so.2), which supports it")
-}
-
-/// Rejects a message that unwrapped correctly but arrived twice, too late or out of order.
-fn check_sequence(supplementary: u32) -> Result<()> {
-    let problem = if supplementary & ffi::GSS_S_DUPLICATE_TOKEN != 0 {
-        Some((
-            ErrorKind::Replay,
-            "the message is a replay of one already received",
-        ))
-    } else if supplementary & ffi::GSS_S_OLD_TOKEN != 0 {
-        Some((
-            ErrorKind::Replay,
-            "the message is too old to check for replay",
-        ))
-    } else if supplementary & (ffi::GSS_S_UNSEQ_TOKEN | ffi::GSS_S_GAP_TOKEN) != 0 {
-        Some((
-            ErrorKind::DefectiveToken,
-            "the message arrived out of sequence",
-        ))
-    } else {
-        None
-    };
-    match problem {
-        Some((kind, message)) => Err(Error::new(kind, "gss_unwrap", message)
-            .hint("unwrap every message exactly once, in the order the peer wrapped them")),
-        None => Ok(()),
-    }
-}
-
 fn c_string(bytes: &[u8], what: &str) -> Result<zeroize::Zeroizing<std::ffi::CString>> {
     std::ffi::CString::new(bytes.to_vec())
         .map(zeroize::Zeroizing::new)
         .map_err(|_| {
-            Error::new(
+            Error::at(
                 ErrorKind::InvalidArgument,
-                "change password",
+                Operation::ChangePassword,
                 format!("{what} contains a NUL character"),
             )
         })
-}
-
-/// A `KdcUnreachable` failure for a user whose realm krb5.conf does not know (and DNS may
-/// not either) is an unknown realm: Heimdal reports a misspelled realm so.
-fn unknown_realm_if_unconfigured(error: Error, principal: &str) -> Error {
-    if error.kind() != ErrorKind::KdcUnreachable {
-        return error;
-    }
-    let Some((_, realm)) = principal.rsplit_once('@') else {
-        return error;
-    };
-    let config = crate::krb5conf::Config::load();
-    if config.realm_kdcs(realm).is_empty() && !config.dns_lookup_kdc() {
-        let hint = kinds::hint(
-            ErrorKind::UnknownRealm,
-            None,
-            Side::Initiator,
-            Platform::Gssapi,
-        )
-        .unwrap_or_default();
-        error.reclassify(ErrorKind::UnknownRealm, hint)
-    } else {
-        error
-    }
-}
-
-/// Turns a GSSAPI failure into an [`Error`] with a kind, a readable message and a hint.
-fn failure(f: Failure, side: Side) -> Error {
-    let routine_error = f.major & routine::MASK;
-    let accepting = f.call == "gss_accept_sec_context";
-    let minor = f.minor.cast_signed();
-    let (kind, role) = kinds::krb5_kind(minor, accepting, &f.minor_text).unwrap_or((
-        match routine_error {
-            routine::BAD_MECH | routine::UNAVAILABLE => ErrorKind::BadMechanism,
-            routine::BAD_NAME | routine::BAD_NAMETYPE => ErrorKind::BadName,
-            routine::BAD_BINDINGS => ErrorKind::BadBindings,
-            routine::BAD_SIG => ErrorKind::BadSignature,
-            routine::NO_CRED | routine::DEFECTIVE_CREDENTIAL => ErrorKind::NoCredentials,
-            routine::NO_CONTEXT => ErrorKind::NotEstablished,
-            routine::DEFECTIVE_TOKEN | routine::BAD_STATUS | routine::BAD_QOP => {
-                ErrorKind::DefectiveToken
-            }
-            routine::CREDENTIALS_EXPIRED | routine::CONTEXT_EXPIRED => ErrorKind::Expired,
-            // A calling error (bad pointer or token buffer) is our input's fault.
-            0 => ErrorKind::DefectiveToken,
-            _ => ErrorKind::Failure,
-        },
-        None,
-    ));
-    // A tampered message also fails with a bad-integrity krb5 code: that is not a password.
-    let kind = if matches!(
-        kind,
-        ErrorKind::AuthenticationFailed | ErrorKind::StaleKeytab
-    ) && routine_error == routine::BAD_SIG
-    {
-        ErrorKind::BadSignature
-    } else {
-        kind
-    };
-    // "Unspecified GSS failure.  Minor code may provide more information" says nothing, and
-    // for the krb5 errors recognised above the minor text alone is the clearest message.
-    let minor_says_it = routine_error == routine::FAILURE
-        || matches!(
-            kind,
-            ErrorKind::AuthenticationFailed
-                | ErrorKind::UnknownPrincipal
-                | ErrorKind::KdcUnreachable
-                | ErrorKind::Replay
-                | ErrorKind::Expired
-                | ErrorKind::ClockSkew
-                | ErrorKind::StaleKeytab
-                | ErrorKind::PasswordExpired
-                | ErrorKind::PasswordChangeRequired
-                | ErrorKind::UnknownRealm
-                | ErrorKind::NoCrossRealmTrust
-        );
-    // MIT reports some failures with a minor code whose text is "Success": no information.
-    let minor_informative = !f.minor_text.is_empty() && f.minor_text != "Success";
-    let message = if !minor_informative && routine_error == routine::FAILURE {
-        "the GSSAPI library failed without giving a reason".to_owned()
-    } else if !minor_informative {
-        f.major_text.clone()
-    } else if minor_says_it {
-        f.minor_text.clone()
-    } else {
-        format!("{} ({})", f.major_text, f.minor_text)
-    };
-    // Heimdal passes on the KDC's e-text ("PROCESS_TGS (...)", "REQUIRED PWCHANGE"), which
-    // does not say what it is about: name the failure first.
-    let message = match kind {
-        ErrorKind::ClockSkew if !message.to_lowercase().contains("skew") => {
-            format!("clock skew too great ({message})")
-        }
-        ErrorKind::PasswordChangeRequired if !message.contains("change") => {
-            format!("the password must be changed ({message})")
-        }
-        ErrorKind::PasswordChangeRequired | ErrorKind::PasswordExpired
-            if message.contains("KEY EXPIRED") =>
-        {
-            format!("the password has expired ({message})")
-        }
-        _ => message,
-    };
-    let message = if message.is_empty() {
-        format!("major status {:#x}", f.major)
-    } else {
-        message
-    };
-    let status = Status::Gss {
-        major: f.major,
-        minor: f.minor,
-        major_text: f.major_text,
-        minor_text: f.minor_text,
-    };
-    let error = Error::with_status(kind, f.call, status, message).with_role(role);
-    match kinds::hint(kind, role, side, Platform::Gssapi) {
-        Some(hint) => error.hint(hint),
-        None => error,
-    }
 }

@@ -40,6 +40,9 @@ use windows_sys::Win32::System::Diagnostics::Debug::{
 use windows_sys::Win32::System::Rpc::{SEC_WINNT_AUTH_IDENTITY_UNICODE, SEC_WINNT_AUTH_IDENTITY_W};
 use zeroize::Zeroizing;
 
+use crate::backend::StepOutput;
+use crate::flags::Flags;
+
 pub(crate) use windows_sys::Win32::Security::Authentication::Identity::{
     SECPKG_CRED_INBOUND, SECPKG_CRED_OUTBOUND,
 };
@@ -430,15 +433,6 @@ impl Drop for CredHandle {
     }
 }
 
-/// What one handshake call produced.
-#[derive(Debug)]
-pub(crate) struct Leg {
-    pub(crate) token: Vec<u8>,
-    pub(crate) complete: bool,
-    /// The `ISC_RET_*` or `ASC_RET_*` attributes.
-    pub(crate) attrs: u32,
-}
-
 /// The sizes of a context's message-protection buffers (`SECPKG_ATTR_SIZES`).
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Sizes {
@@ -581,7 +575,7 @@ impl ContextHandle {
         self.live
     }
 
-    /// One `InitializeSecurityContextW` call. `input` is empty on the first leg; the output
+    /// One `InitializeSecurityContextW` call. `input` is empty on the first step; the output
     /// token is written into a buffer of `max_token` bytes that we own.
     pub(crate) fn initialize(
         &mut self,
@@ -591,7 +585,7 @@ impl ContextHandle {
         bindings: Option<&mut Bindings>,
         input: &[u8],
         max_token: u32,
-    ) -> Result<Leg, Failure> {
+    ) -> Result<StepOutput, Failure> {
         const CALL: &str = "InitializeSecurityContextW";
         // Private copies: the package gets mutable pointers, and what it does with input
         // buffers is its business, not our caller's.
@@ -629,7 +623,8 @@ impl ContextHandle {
                 &mut expiry,
             )
         };
-        self.finish_leg(CALL, status, output, &mut outputs, attrs)
+        let flags = super::returned_flags(attrs, &super::ISC_RETURNED);
+        self.finish_step(CALL, status, output, &mut outputs, flags)
     }
 
     /// One `AcceptSecurityContext` call with the initiator's `input` token.
@@ -640,7 +635,7 @@ impl ContextHandle {
         bindings: Option<&mut Bindings>,
         input: &[u8],
         max_token: u32,
-    ) -> Result<Leg, Failure> {
+    ) -> Result<StepOutput, Failure> {
         const CALL: &str = "AcceptSecurityContext";
         let mut token_in = input.to_vec();
         let mut inputs = handshake_inputs(CALL, &mut token_in, bindings)?;
@@ -667,24 +662,25 @@ impl ContextHandle {
                 &mut expiry,
             )
         };
-        self.finish_leg(CALL, status, output, &mut outputs, attrs)
+        let flags = super::returned_flags(attrs, &super::ASC_RETURNED);
+        self.finish_step(CALL, status, output, &mut outputs, flags)
     }
 
     /// Interprets a handshake call's status: completes the token when the package asks for
     /// it, and takes the output token out of our buffer.
-    fn finish_leg(
+    fn finish_step(
         &mut self,
         call: &'static str,
         status: i32,
         mut output: OwnedSecBuffer,
         outputs: &mut [SecBuffer; 1],
-        attrs: u32,
-    ) -> Result<Leg, Failure> {
+        flags: Flags,
+    ) -> Result<StepOutput, Failure> {
         let complete = match status {
             SEC_E_OK | SEC_I_COMPLETE_NEEDED => true,
             SEC_I_CONTINUE_NEEDED | SEC_I_COMPLETE_AND_CONTINUE => false,
             // An error, or an informational status that Kerberos and Negotiate never return
-            // (such as Schannel's SEC_I_INCOMPLETE_CREDENTIALS): either way, not a leg we can
+            // (such as Schannel's SEC_I_INCOMPLETE_CREDENTIALS): either way, not a step we can
             // continue.
             _ => {
                 return Err(if status < 0 {
@@ -709,10 +705,10 @@ impl ContextHandle {
             check("CompleteAuthToken", completed)?;
         }
         let token = output.take(&outputs[0], call)?;
-        Ok(Leg {
+        Ok(StepOutput {
             token,
             complete,
-            attrs,
+            flags,
         })
     }
 

@@ -8,7 +8,7 @@
 //! one krb5 context per thread, whose default cache `gss_krb5_ccache_name` sets. So: obtain a
 //! Kerberos credential with the password, copy its tickets into `MEMORY:winkerberos-<random>`
 //! (a cache private to this process, in Heimdal's `libkrb5.so.26`, which `libgssapi.so.3`
-//! has already loaded), and run each SPNEGO leg with no credential and that cache as the
+//! has already loaded), and run each SPNEGO step with no credential and that cache as the
 //! thread's default, restoring the default right after. The cache is destroyed (its tickets
 //! wiped) when the credential is dropped.
 
@@ -142,7 +142,7 @@ impl MemoryCache {
         lib.fns
             .gss_krb5_ccache_name
             .ok_or("the GSSAPI library has no gss_krb5_ccache_name")?;
-        let random = crate::private_file::random_u64();
+        let random = crate::random::random_u64();
         let name = CString::new(format!("MEMORY:winkerberos-{random:016x}"))
             .map_err(|_| "bad cache name")?;
         let context = Context::new()?;

@@ -10,6 +10,8 @@ use std::sync::OnceLock;
 
 use libloading::os::unix::{Library as RawLibrary, RTLD_LOCAL, RTLD_NOW};
 
+use super::library::function_table;
+
 type krb5_error_code = i32;
 type krb5_deltat = i32;
 
@@ -78,25 +80,39 @@ type ChpwMessageFn =
     unsafe extern "C" fn(krb5_context, *const krb5_data, *mut *mut c_char) -> krb5_error_code;
 type FreeStringFn = unsafe extern "C" fn(krb5_context, *mut c_char);
 
+function_table! {
+    /// The libkrb5 functions a password change calls, with MIT's signatures.
+    struct Functions;
+    required {
+        krb5_init_context: InitContextFn,
+        krb5_free_context: FreeContextFn,
+        krb5_parse_name: ParseNameFn,
+        krb5_free_principal: FreePrincipalFn,
+        krb5_get_init_creds_opt_alloc: OptAllocFn,
+        krb5_get_init_creds_opt_free: OptFreeFn,
+        krb5_get_init_creds_opt_set_tkt_life: OptSetDeltatFn,
+        krb5_get_init_creds_opt_set_renew_life: OptSetDeltatFn,
+        krb5_get_init_creds_opt_set_forwardable: OptSetFlagFn,
+        krb5_get_init_creds_opt_set_proxiable: OptSetFlagFn,
+        krb5_get_init_creds_password: GetInitCredsPasswordFn,
+        krb5_change_password: ChangePasswordFn,
+        krb5_free_cred_contents: FreeCredContentsFn,
+        krb5_free_data_contents: FreeDataContentsFn,
+        krb5_get_error_message: GetErrorMessageFn,
+        krb5_free_error_message: FreeErrorMessageFn,
+    }
+    optional {
+        // MIT >= 1.11.
+        krb5_chpw_message: ChpwMessageFn,
+        krb5_free_string: FreeStringFn,
+    }
+}
+
+/// The opened libkrb5 and its functions.
 struct Krb5 {
+    /// Keeps the library mapped; never dropped, as it lives in a static.
     _library: RawLibrary,
-    init_context: InitContextFn,
-    free_context: FreeContextFn,
-    parse_name: ParseNameFn,
-    free_principal: FreePrincipalFn,
-    opt_alloc: OptAllocFn,
-    opt_free: OptFreeFn,
-    opt_set_tkt_life: OptSetDeltatFn,
-    opt_set_renew_life: OptSetDeltatFn,
-    opt_set_forwardable: OptSetFlagFn,
-    opt_set_proxiable: OptSetFlagFn,
-    get_init_creds_password: GetInitCredsPasswordFn,
-    change_password: ChangePasswordFn,
-    free_cred_contents: FreeCredContentsFn,
-    free_data_contents: FreeDataContentsFn,
-    get_error_message: GetErrorMessageFn,
-    free_error_message: FreeErrorMessageFn,
-    chpw_message: Option<(ChpwMessageFn, FreeStringFn)>,
+    fns: Functions,
 }
 
 /// The environment variable naming the libkrb5 to use instead of `libkrb5.so.3`.
@@ -141,47 +157,12 @@ fn load() -> Result<Krb5, String> {
             super::library::with_reason(&e)
         )
     })?;
-    macro_rules! sym {
-        ($name:literal) => {
-            // SAFETY: the symbol is the MIT krb5 function of that name, and the field's type
-            // is its C signature from MIT's krb5.h.
-            *unsafe { lib.get($name) }.map_err(|_| format!("{name} has no {}", $name))?
-        };
-    }
-    // SAFETY: as above, for optional functions (MIT >= 1.11).
-    let chpw_message = unsafe {
-        (
-            lib.get::<ChpwMessageFn>("krb5_chpw_message"),
-            lib.get::<FreeStringFn>("krb5_free_string"),
-        )
-    };
-    let chpw_message = match chpw_message {
-        (Ok(message), Ok(free)) => Some((*message, *free)),
-        _ => None,
-    };
-    Ok(Krb5 {
-        init_context: sym!("krb5_init_context"),
-        free_context: sym!("krb5_free_context"),
-        parse_name: sym!("krb5_parse_name"),
-        free_principal: sym!("krb5_free_principal"),
-        opt_alloc: sym!("krb5_get_init_creds_opt_alloc"),
-        opt_free: sym!("krb5_get_init_creds_opt_free"),
-        opt_set_tkt_life: sym!("krb5_get_init_creds_opt_set_tkt_life"),
-        opt_set_renew_life: sym!("krb5_get_init_creds_opt_set_renew_life"),
-        opt_set_forwardable: sym!("krb5_get_init_creds_opt_set_forwardable"),
-        opt_set_proxiable: sym!("krb5_get_init_creds_opt_set_proxiable"),
-        get_init_creds_password: sym!("krb5_get_init_creds_password"),
-        change_password: sym!("krb5_change_password"),
-        free_cred_contents: sym!("krb5_free_cred_contents"),
-        free_data_contents: sym!("krb5_free_data_contents"),
-        get_error_message: sym!("krb5_get_error_message"),
-        free_error_message: sym!("krb5_free_error_message"),
-        chpw_message,
-        _library: lib,
-    })
+    let fns = Functions::resolve(&lib).map_err(|missing| format!("{name} has no {missing}"))?;
+    Ok(Krb5 { _library: lib, fns })
 }
 
-/// A krb5 library context; freed on drop.
+/// A krb5 library context; freed on drop, after everything made with it (each owner below
+/// borrows it).
 struct Context {
     lib: &'static Krb5,
     raw: krb5_context,
@@ -191,7 +172,7 @@ impl Context {
     fn new(lib: &'static Krb5) -> Result<Self, Krb5Failure> {
         let mut raw = ptr::null_mut();
         // SAFETY: `raw` receives a new context that `Context` owns from here on.
-        let code = unsafe { (lib.init_context)(&mut raw) };
+        let code = unsafe { (lib.fns.krb5_init_context)(&mut raw) };
         let ctx = Self { lib, raw };
         if code != 0 {
             return Err(Krb5Failure::Call {
@@ -204,17 +185,28 @@ impl Context {
         Ok(ctx)
     }
 
+    /// `code` as a failure, unless it is 0.
+    fn check(&self, call: &'static str, code: krb5_error_code) -> Result<(), Krb5Failure> {
+        if code == 0 {
+            Ok(())
+        } else {
+            Err(self.failure(call, code))
+        }
+    }
+
     /// The failure of `call` with `code`, with the library's message for it (read now).
     fn failure(&self, call: &'static str, code: krb5_error_code) -> Krb5Failure {
-        // SAFETY: the context is valid; the returned string is freed with the matching call.
+        let fns = &self.lib.fns;
+        // SAFETY: the context is valid; the returned string is copied and then freed with
+        // the matching call, once.
         let message = unsafe {
-            let text = (self.lib.get_error_message)(self.raw, code);
+            let text = (fns.krb5_get_error_message)(self.raw, code);
             let message = if text.is_null() {
                 String::new()
             } else {
                 CStr::from_ptr(text).to_string_lossy().into_owned()
             };
-            (self.lib.free_error_message)(self.raw, text);
+            (fns.krb5_free_error_message)(self.raw, text);
             message
         };
         Krb5Failure::Call {
@@ -227,7 +219,10 @@ impl Context {
     /// The displayable text of a `krb5_data`, through `krb5_chpw_message` when available
     /// (which turns Active Directory's binary policy blob into words).
     fn data_text(&self, data: &krb5_data, chpw: bool) -> String {
-        if let (true, Some((message, free))) = (chpw, self.lib.chpw_message) {
+        let fns = &self.lib.fns;
+        if let (true, Some(message), Some(free)) =
+            (chpw, fns.krb5_chpw_message, fns.krb5_free_string)
+        {
             let mut out = ptr::null_mut();
             // SAFETY: `data` is a valid krb5_data filled by the library; `out` receives a
             // string freed just below.
@@ -255,8 +250,152 @@ impl Context {
 
 impl Drop for Context {
     fn drop(&mut self) {
-        // SAFETY: the context is owned by us and freed once.
-        unsafe { (self.lib.free_context)(self.raw) };
+        if !self.raw.is_null() {
+            // SAFETY: the context is owned by us and freed once.
+            unsafe { (self.lib.fns.krb5_free_context)(self.raw) };
+        }
+    }
+}
+
+/// A parsed principal (`krb5_principal`); freed on drop.
+struct Principal<'a> {
+    ctx: &'a Context,
+    raw: krb5_principal,
+}
+
+impl<'a> Principal<'a> {
+    fn parse(ctx: &'a Context, name: &CStr) -> Result<Self, Krb5Failure> {
+        let mut principal = Self {
+            ctx,
+            raw: ptr::null_mut(),
+        };
+        // SAFETY: the context and string are valid; the new principal is written straight
+        // into its owner.
+        let code =
+            unsafe { (ctx.lib.fns.krb5_parse_name)(ctx.raw, name.as_ptr(), &mut principal.raw) };
+        ctx.check("krb5_parse_name", code)?;
+        Ok(principal)
+    }
+}
+
+impl Drop for Principal<'_> {
+    fn drop(&mut self) {
+        if !self.raw.is_null() {
+            // SAFETY: allocated by krb5_parse_name with this context, freed once.
+            unsafe { (self.ctx.lib.fns.krb5_free_principal)(self.ctx.raw, self.raw) };
+        }
+    }
+}
+
+/// Options for obtaining initial credentials (`krb5_get_init_creds_opt`); freed on drop.
+struct InitCredsOpt<'a> {
+    ctx: &'a Context,
+    raw: *mut krb5_get_init_creds_opt,
+}
+
+impl<'a> InitCredsOpt<'a> {
+    /// Options for a short-lived, non-forwardable ticket for the password service only.
+    fn for_password_change(ctx: &'a Context) -> Result<Self, Krb5Failure> {
+        let fns = &ctx.lib.fns;
+        let mut opts = Self {
+            ctx,
+            raw: ptr::null_mut(),
+        };
+        // SAFETY: the context is valid; the new options handle is written straight into its
+        // owner.
+        let code = unsafe { (fns.krb5_get_init_creds_opt_alloc)(ctx.raw, &mut opts.raw) };
+        ctx.check("krb5_get_init_creds_opt_alloc", code)?;
+        // SAFETY: `opts.raw` is a valid options handle.
+        unsafe {
+            (fns.krb5_get_init_creds_opt_set_tkt_life)(opts.raw, 5 * 60);
+            (fns.krb5_get_init_creds_opt_set_renew_life)(opts.raw, 0);
+            (fns.krb5_get_init_creds_opt_set_forwardable)(opts.raw, 0);
+            (fns.krb5_get_init_creds_opt_set_proxiable)(opts.raw, 0);
+        }
+        Ok(opts)
+    }
+}
+
+impl Drop for InitCredsOpt<'_> {
+    fn drop(&mut self) {
+        if !self.raw.is_null() {
+            // SAFETY: allocated by krb5_get_init_creds_opt_alloc with this context, freed
+            // once.
+            unsafe { (self.ctx.lib.fns.krb5_get_init_creds_opt_free)(self.ctx.raw, self.raw) };
+        }
+    }
+}
+
+/// Initial credentials (`krb5_creds`), filled by the library; emptied on drop.
+struct Creds<'a> {
+    ctx: &'a Context,
+    raw: krb5_creds,
+}
+
+impl<'a> Creds<'a> {
+    /// A ticket for the password service (`kadmin/changepw`), obtained with `password`.
+    fn for_password_change(
+        ctx: &'a Context,
+        client: &Principal<'_>,
+        password: &CStr,
+    ) -> Result<Self, Krb5Failure> {
+        let opts = InitCredsOpt::for_password_change(ctx)?;
+        let mut creds = Self {
+            ctx,
+            raw: krb5_creds([0; 256]),
+        };
+        // SAFETY: all pointers are valid for the call; `creds.raw` is large enough for MIT's
+        // krb5_creds, and an all-zero one (as it stays on failure) is empty for
+        // krb5_free_cred_contents, which its owner calls; no prompter is used.
+        let code = unsafe {
+            (ctx.lib.fns.krb5_get_init_creds_password)(
+                ctx.raw,
+                &mut creds.raw,
+                client.raw,
+                password.as_ptr(),
+                ptr::null(),
+                ptr::null_mut(),
+                0,
+                c"kadmin/changepw".as_ptr(),
+                opts.raw,
+            )
+        };
+        ctx.check("krb5_get_init_creds_password", code)?;
+        Ok(creds)
+    }
+}
+
+impl Drop for Creds<'_> {
+    fn drop(&mut self) {
+        // SAFETY: filled by krb5_get_init_creds_password (or all zero, which frees nothing)
+        // with this context, and emptied once.
+        unsafe { (self.ctx.lib.fns.krb5_free_cred_contents)(self.ctx.raw, &mut self.raw) };
+    }
+}
+
+/// A `krb5_data` the library fills; its contents are freed on drop.
+struct Data<'a> {
+    ctx: &'a Context,
+    raw: krb5_data,
+}
+
+impl<'a> Data<'a> {
+    fn empty(ctx: &'a Context) -> Self {
+        Self {
+            ctx,
+            raw: krb5_data {
+                magic: 0,
+                length: 0,
+                data: ptr::null_mut(),
+            },
+        }
+    }
+}
+
+impl Drop for Data<'_> {
+    fn drop(&mut self) {
+        // SAFETY: empty, or filled by the library with this context; emptied once.
+        unsafe { (self.ctx.lib.fns.krb5_free_data_contents)(self.ctx.raw, &mut self.raw) };
     }
 }
 
@@ -264,102 +403,28 @@ impl Drop for Context {
 /// Both passwords are NUL-terminated by the caller.
 pub(crate) fn change_password(principal: &CStr, old: &CStr, new: &CStr) -> Result<(), Krb5Failure> {
     let ctx = Context::new(krb5()?)?;
-    let lib = ctx.lib;
-    let mut client: krb5_principal = ptr::null_mut();
-    // SAFETY: the context and string are valid; `client` is freed below on every path.
-    let code = unsafe { (lib.parse_name)(ctx.raw, principal.as_ptr(), &mut client) };
-    if code != 0 {
-        return Err(ctx.failure("krb5_parse_name", code));
-    }
-    let result = change_with_client(&ctx, client, old, new);
-    // SAFETY: `client` was allocated by krb5_parse_name and is freed once.
-    unsafe { (lib.free_principal)(ctx.raw, client) };
-    result
-}
-
-fn change_with_client(
-    ctx: &Context,
-    client: krb5_principal,
-    old: &CStr,
-    new: &CStr,
-) -> Result<(), Krb5Failure> {
-    let lib = ctx.lib;
-    let mut opts = ptr::null_mut();
-    // SAFETY: the context is valid; `opts` is freed below.
-    let code = unsafe { (lib.opt_alloc)(ctx.raw, &mut opts) };
-    if code != 0 {
-        return Err(ctx.failure("krb5_get_init_creds_opt_alloc", code));
-    }
-    // A short-lived, non-forwardable ticket for the password service only.
-    // SAFETY: `opts` is a valid options handle.
-    unsafe {
-        (lib.opt_set_tkt_life)(opts, 5 * 60);
-        (lib.opt_set_renew_life)(opts, 0);
-        (lib.opt_set_forwardable)(opts, 0);
-        (lib.opt_set_proxiable)(opts, 0);
-    }
-    let mut creds = krb5_creds([0; 256]);
-    // SAFETY: all pointers are valid for the call; `creds` is large enough for MIT's
-    // krb5_creds and is emptied with krb5_free_cred_contents below; no prompter is used.
-    let code = unsafe {
-        (lib.get_init_creds_password)(
-            ctx.raw,
-            &mut creds,
-            client,
-            old.as_ptr(),
-            ptr::null(),
-            ptr::null_mut(),
-            0,
-            c"kadmin/changepw".as_ptr(),
-            opts,
-        )
-    };
-    // SAFETY: `opts` was allocated above and is freed once.
-    unsafe { (lib.opt_free)(ctx.raw, opts) };
-    if code != 0 {
-        return Err(ctx.failure("krb5_get_init_creds_password", code));
-    }
-    let result = send_change(ctx, &mut creds, new);
-    // SAFETY: `creds` was filled by krb5_get_init_creds_password and is emptied once.
-    unsafe { (lib.free_cred_contents)(ctx.raw, &mut creds) };
-    result
-}
-
-fn send_change(ctx: &Context, creds: &mut krb5_creds, new: &CStr) -> Result<(), Krb5Failure> {
-    let lib = ctx.lib;
-    let empty = || krb5_data {
-        magic: 0,
-        length: 0,
-        data: ptr::null_mut(),
-    };
-    let (mut code_string, mut result_string) = (empty(), empty());
+    let client = Principal::parse(&ctx, principal)?;
+    let mut creds = Creds::for_password_change(&ctx, &client, old)?;
+    let (mut code_string, mut result_string) = (Data::empty(&ctx), Data::empty(&ctx));
     let mut result_code: c_int = 0;
-    // SAFETY: all pointers are valid for the call; the two krb5_data are emptied below.
+    // SAFETY: all pointers are valid for the call; the two krb5_data are their owners'.
     let code = unsafe {
-        (lib.change_password)(
+        (ctx.lib.fns.krb5_change_password)(
             ctx.raw,
-            creds,
+            &mut creds.raw,
             new.as_ptr(),
             &mut result_code,
-            &mut code_string,
-            &mut result_string,
+            &mut code_string.raw,
+            &mut result_string.raw,
         )
     };
-    let outcome = if code != 0 {
-        Err(ctx.failure("krb5_change_password", code))
-    } else if result_code != 0 {
-        Err(Krb5Failure::Rejected {
+    ctx.check("krb5_change_password", code)?;
+    if result_code != 0 {
+        return Err(Krb5Failure::Rejected {
             code: result_code,
-            code_text: ctx.data_text(&code_string, false),
-            text: ctx.data_text(&result_string, true),
-        })
-    } else {
-        Ok(())
-    };
-    // SAFETY: both were filled (or left empty) by krb5_change_password and are emptied once.
-    unsafe {
-        (lib.free_data_contents)(ctx.raw, &mut code_string);
-        (lib.free_data_contents)(ctx.raw, &mut result_string);
+            code_text: ctx.data_text(&code_string.raw, false),
+            text: ctx.data_text(&result_string.raw, true),
+        });
     }
-    outcome
+    Ok(())
 }

@@ -22,29 +22,37 @@ const INSTALL_HINT: &str = "install the system Kerberos GSSAPI library (Debian/U
     apt install libgssapi-krb5-2; RHEL/Fedora: dnf install krb5-libs; Alpine: apk add krb5-libs), \
     or set WINKERBEROS_GSSAPI_LIBRARY to the path of a GSSAPI library";
 
+/// Declares `$table`, a struct with one field per C function named after it, and
+/// `$table::resolve`, which looks each one up by that name in an opened library: a missing
+/// required function fails the lookup (with its name), a missing optional one is `None`.
+/// Each `$ty` must be the function's C signature, from the library's own header.
 macro_rules! function_table {
     (
+        $(#[$meta:meta])*
+        $vis:vis struct $table:ident;
         required { $($name:ident: $ty:ty,)* }
         optional { $($opt:ident: $opt_ty:ty,)* }
     ) => {
-        /// The resolved GSSAPI functions. Optional ones are `None` where the library lacks them.
-        pub(crate) struct Functions {
-            $(pub(crate) $name: $ty,)*
-            $(pub(crate) $opt: Option<$opt_ty>,)*
+        $(#[$meta])*
+        $vis struct $table {
+            $($vis $name: $ty,)*
+            $($vis $opt: Option<$opt_ty>,)*
         }
 
-        impl Functions {
+        impl $table {
             /// Resolves every function, failing on the first missing required one.
-            fn resolve(lib: &RawLibrary) -> Result<Self, &'static str> {
+            fn resolve(
+                lib: &libloading::os::unix::Library,
+            ) -> Result<Self, &'static str> {
                 Ok(Self {
                     $(
-                        // SAFETY: the symbol is the RFC 2744 function of that name, and `$ty`
-                        // is its C signature as declared by MIT and Heimdal.
+                        // SAFETY: the symbol is the C function of that name, and `$ty` is its
+                        // signature as the library's header declares it (see the macro's doc).
                         $name: *unsafe { lib.get::<$ty>(stringify!($name)) }
                             .map_err(|_| stringify!($name))?,
                     )*
                     $(
-                        // SAFETY: as above, for an extension function that may be absent.
+                        // SAFETY: as above, for a function that may be absent.
                         $opt: unsafe { lib.get::<$opt_ty>(stringify!($opt)) }.ok().map(|s| *s),
                     )*
                 })
@@ -52,8 +60,12 @@ macro_rules! function_table {
         }
     };
 }
+pub(super) use function_table;
 
 function_table! {
+    /// The resolved GSSAPI functions (RFC 2744 and the MIT/Heimdal extensions). Optional
+    /// ones are `None` where the library lacks them.
+    pub(crate) struct Functions;
     required {
         gss_import_name: gss_import_name_fn,
         gss_release_name: gss_release_name_fn,

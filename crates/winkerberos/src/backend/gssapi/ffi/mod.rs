@@ -13,7 +13,7 @@ use std::ffi::{CStr, c_int};
 use std::ptr;
 use std::slice;
 
-pub(crate) use library::{Library, library};
+pub(crate) use library::{Library, LoadError, library};
 use sys::*;
 pub(crate) use sys::{
     GSS_C_ACCEPT, GSS_C_INITIATE, GSS_S_DUPLICATE_TOKEN, GSS_S_GAP_TOKEN, GSS_S_OLD_TOKEN,
@@ -21,7 +21,9 @@ pub(crate) use sys::{
     OID_NT_USER_NAME, OID_SPNEGO, gss_cred_usage_t, routine,
 };
 
+use crate::backend::StepOutput;
 use crate::channel_bindings::ChannelBindings;
+use crate::flags::Flags;
 
 /// A failed GSSAPI call: its status codes and their texts.
 #[derive(Debug)]
@@ -416,9 +418,7 @@ impl Cred {
         lib.check("gss_inquire_cred", major, minor)?;
         Ok((name, lifetime))
     }
-}
 
-impl Cred {
     /// Stores these (delegated) Kerberos initiator credentials into the credential cache
     /// named `ccache` (such as `FILE:/path`), replacing its contents. Returns `None` when the
     /// library has no `gss_store_cred_into` (MIT krb5 >= 1.11 has it).
@@ -522,14 +522,12 @@ fn bindings_ptr(bindings: &mut Option<Bindings<'_>>) -> gss_channel_bindings_t {
     bindings.as_mut().map_or(ptr::null_mut(), |b| &mut b.desc)
 }
 
-/// What one `gss_init_sec_context` or `gss_accept_sec_context` call produced.
-pub(crate) struct Leg {
-    pub(crate) token: OwnedBuffer,
-    pub(crate) complete: bool,
-    pub(crate) flags: u32,
-    /// Acceptor only: the credentials the initiator delegated.
+/// What one `gss_accept_sec_context` call produced besides its step.
+pub(crate) struct Accepted {
+    pub(crate) step: StepOutput,
+    /// The credentials the initiator delegated.
     pub(crate) delegated: Option<Cred>,
-    /// Acceptor only: the initiator's name, once the library reports it.
+    /// The initiator's name, once the library reports it.
     pub(crate) source: Option<Name>,
 }
 
@@ -542,7 +540,7 @@ pub(crate) struct UnwrapOutput {
 }
 
 /// A message wrapped with a detached header (`gss_wrap_iov`), as WinRM sends it.
-pub(crate) struct IovWrapped {
+pub(crate) struct IovOutput {
     pub(crate) header: Vec<u8>,
     pub(crate) data: Vec<u8>,
     pub(crate) padding: Vec<u8>,
@@ -575,7 +573,17 @@ fn iov_len(entry: &gss_iov_buffer_desc, bytes: &[u8]) -> Option<usize> {
         .then_some(buffer.length)
 }
 
-/// A security context handle (`gss_ctx_id_t`), null until the first leg creates it.
+/// A handshake call's output token (copied out of the library's buffer, which `token` frees),
+/// whether the context is established, and the flags in effect.
+fn step_output(token: &OwnedBuffer, major: OM_uint32, flags: OM_uint32) -> StepOutput {
+    StepOutput {
+        token: token.as_slice().to_vec(),
+        complete: major & GSS_S_CONTINUE_NEEDED == 0,
+        flags: Flags::from_bits(flags),
+    }
+}
+
+/// A security context handle (`gss_ctx_id_t`), null until the first step creates it.
 pub(crate) struct Context {
     lib: &'static Library,
     raw: gss_ctx_id_t,
@@ -593,17 +601,16 @@ impl Context {
         }
     }
 
-    /// One `gss_init_sec_context` leg.
-    #[allow(clippy::too_many_arguments)]
+    /// One `gss_init_sec_context` step.
     pub(crate) fn initiate(
         &mut self,
         cred: Option<&Cred>,
         target: &Name,
         mech: &'static [u8],
-        flags: u32,
+        flags: Flags,
         bindings: Option<&ChannelBindings>,
         input: &[u8],
-    ) -> Result<Leg, Failure> {
+    ) -> Result<StepOutput, Failure> {
         let lib = self.lib;
         let mut mech = oid(mech);
         let mut bindings = bindings.map(Bindings::new);
@@ -618,7 +625,7 @@ impl Context {
             None => cred.map_or(ptr::null_mut(), |c| c.raw),
         };
         let context = &mut self.raw;
-        // SAFETY: the context handle is ours (null on the first leg, then the library's);
+        // SAFETY: the context handle is ours (null on the first step, then the library's);
         // cred, target, mech, bindings and input borrow live data for the call; `token`
         // takes ownership of the output token, even on failure.
         let mut init = || unsafe {
@@ -628,7 +635,7 @@ impl Context {
                 context,
                 target.raw,
                 &mut mech,
-                flags,
+                flags.bits(),
                 GSS_C_INDEFINITE,
                 bindings_ptr(&mut bindings),
                 &mut input,
@@ -645,22 +652,16 @@ impl Context {
             None => init(),
         };
         let major = lib.check("gss_init_sec_context", major, minor)?;
-        Ok(Leg {
-            token,
-            complete: major & GSS_S_CONTINUE_NEEDED == 0,
-            flags: ret_flags,
-            delegated: None,
-            source: None,
-        })
+        Ok(step_output(&token, major, ret_flags))
     }
 
-    /// One `gss_accept_sec_context` leg.
+    /// One `gss_accept_sec_context` step.
     pub(crate) fn accept(
         &mut self,
         cred: Option<&Cred>,
         bindings: Option<&ChannelBindings>,
         input: &[u8],
-    ) -> Result<Leg, Failure> {
+    ) -> Result<Accepted, Failure> {
         let lib = self.lib;
         let mut bindings = bindings.map(Bindings::new);
         let mut input = input_buffer(input);
@@ -689,10 +690,8 @@ impl Context {
         let major = lib.check("gss_accept_sec_context", major, minor)?;
         let delegated = (!delegated.raw.is_null()).then_some(delegated);
         let source = (!source.raw.is_null()).then_some(source);
-        Ok(Leg {
-            token,
-            complete: major & GSS_S_CONTINUE_NEEDED == 0,
-            flags: ret_flags,
+        Ok(Accepted {
+            step: step_output(&token, major, ret_flags),
             delegated,
             source,
         })
@@ -787,16 +786,14 @@ impl Context {
             supplementary: major & 0xffff,
         })
     }
-}
 
-impl Context {
     /// `gss_wrap_iov` into a header, the data (encrypted in place) and padding. Returns
     /// `None` when the library has no IOV functions.
     pub(crate) fn wrap_iov(
         &mut self,
         message: &[u8],
         encrypt: bool,
-    ) -> Option<Result<IovWrapped, Failure>> {
+    ) -> Option<Result<IovOutput, Failure>> {
         let (wrap, length) = (
             self.lib.fns.gss_wrap_iov?,
             self.lib.fns.gss_wrap_iov_length?,
@@ -810,7 +807,7 @@ impl Context {
         length: gss_wrap_iov_fn,
         message: &[u8],
         encrypt: bool,
-    ) -> Result<IovWrapped, Failure> {
+    ) -> Result<IovOutput, Failure> {
         let lib = self.lib;
         let conf_req = c_int::from(encrypt);
         let mut data = message.to_vec();
@@ -870,7 +867,7 @@ impl Context {
         header.truncate(h);
         data.truncate(d);
         padding.truncate(p);
-        Ok(IovWrapped {
+        Ok(IovOutput {
             header,
             data,
             padding,
