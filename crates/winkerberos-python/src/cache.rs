@@ -87,6 +87,8 @@ pub(crate) fn known_service_credential(service: Option<&str>) -> Option<ServiceC
         .get(&credential_key(service))
 }
 
+/// What a service credential is kept under: the service, and the environment that chooses
+/// its keytab now.
 fn credential_key(service: Option<&str>) -> CredentialKey {
     (
         service.map(str::to_owned),
@@ -103,12 +105,7 @@ pub(crate) fn target(service: &str) -> Result<Target, Error> {
 /// The acceptor credential of `service` (any key in the keytab when `None`) from the keytab
 /// the environment names now.
 pub(crate) fn service_credential(service: Option<&str>) -> Result<ServiceCredential, Error> {
-    let key = (
-        service.map(str::to_owned),
-        std::env::var_os("KRB5_KTNAME"),
-        std::env::var_os("KRB5_CONFIG"),
-    );
-    get_or_make(&SERVICE_CREDENTIALS, key, || {
+    get_or_make(&SERVICE_CREDENTIALS, credential_key(service), || {
         ServiceCredential::acquire(service)
     })
 }

@@ -12,11 +12,13 @@ use zeroize::Zeroizing;
 
 use crate::cache;
 use crate::context::{self, PyContext, State};
-use crate::convert::{buffer, gss_flags, optional_text, secret, secret_text, text, token_text};
-use crate::errors::to_pyerr;
+use crate::convert::{
+    AUTH_GSS_COMPLETE, buffer, decode_token, gss_flags, optional_text, secret, secret_text, text,
+    token_text,
+};
+use crate::errors::{Failure, api};
+use crate::objects::{MechOid, bindings, mech};
 use crate::server::ServerContext;
-use crate::types::{MechOid, bindings, mech};
-use crate::{AUTH_GSS_COMPLETE, decode_token};
 
 /// The state behind a client context.
 pub(crate) type ClientState = State<Initiator, ()>;
@@ -38,72 +40,46 @@ impl PyContext for ClientContext {
     }
 }
 
-#[pymethods]
-impl ClientContext {
-    fn __repr__(&self) -> String {
-        format!(
-            "<winkerberos.GSSClientContext for {:?}, {}>",
-            self.target,
-            context::phase(self)
-        )
-    }
+context::context_methods!(
+    ClientContext,
+    "GSSClientContext",
+    peer: "server",
+    user_name: "The client principal once the handshake is complete, else None.",
+    {
+        fn __repr__(&self) -> String {
+            format!(
+                "<winkerberos.GSSClientContext for {:?}, {}>",
+                self.target,
+                context::phase(self)
+            )
+        }
 
-    /// Runs one handshake leg with the server's token (b"" first) and returns the token to
-    /// send, or None. The bytes-level form of authGSSClientStep: no base64, no state.
-    #[pyo3(signature = (token = None, channel_bindings = None))]
-    fn step<'py>(
-        slf: &Bound<'py, Self>,
-        token: Option<&Bound<'py, PyAny>>,
-        channel_bindings: Option<&Bound<'py, PyAny>>,
-    ) -> PyResult<Option<Bound<'py, PyBytes>>> {
-        let token = token
-            .filter(|t| !t.is_none())
-            .map(|t| buffer(t, "token"))
-            .transpose()?;
-        let bindings = bindings(channel_bindings)?;
-        context::step_bytes(slf, "GSSClientContext.step", token, bindings)
+        /// Runs one handshake leg with the server's token (b"" first) and returns the token to
+        /// send, or None. The bytes-level form of authGSSClientStep: no base64, no state.
+        #[pyo3(signature = (token = None, channel_bindings = None))]
+        fn step<'py>(
+            slf: &Bound<'py, Self>,
+            token: Option<&Bound<'py, PyAny>>,
+            channel_bindings: Option<&Bound<'py, PyAny>>,
+        ) -> PyResult<Option<Bound<'py, PyBytes>>> {
+            api("GSSClientContext.step", || {
+                let token = token
+                    .filter(|t| !t.is_none())
+                    .map(|t| buffer(t, "token"))
+                    .transpose()?;
+                let bindings = bindings(channel_bindings)?;
+                context::step_bytes(slf, token, bindings)
+            })
+        }
     }
-
-    /// Whether the handshake is complete.
-    #[getter]
-    fn complete(&self, py: Python<'_>) -> bool {
-        context::complete(py, self)
-    }
-
-    /// The client principal once the handshake is complete, else None.
-    #[getter]
-    fn user_name(slf: &Bound<'_, Self>) -> PyResult<Option<String>> {
-        with_state(slf.as_any(), "GSSClientContext.user_name", State::username)
-    }
-
-    /// Wraps `data` for the server (encrypted unless `encrypt` is False).
-    #[pyo3(signature = (data, encrypt = true))]
-    fn wrap<'py>(
-        slf: &Bound<'py, Self>,
-        data: &Bound<'py, PyAny>,
-        encrypt: bool,
-    ) -> PyResult<Bound<'py, PyBytes>> {
-        let data = buffer(data, "data")?;
-        context::wrap_bytes(slf, "GSSClientContext.wrap", data, encrypt)
-    }
-
-    /// Unwraps a message from the server and returns its data.
-    fn unwrap<'py>(
-        slf: &Bound<'py, Self>,
-        token: &Bound<'py, PyAny>,
-    ) -> PyResult<Bound<'py, PyBytes>> {
-        let token = buffer(token, "token")?;
-        context::unwrap_bytes(slf, "GSSClientContext.unwrap", token)
-    }
-}
+);
 
 /// Runs `f` on a client context's state with the GIL released and the context locked.
 pub(crate) fn with_state<T: Send>(
     context: &Bound<'_, PyAny>,
-    api: &'static str,
     f: impl FnOnce(&mut ClientState) -> Result<T, Error> + Send,
-) -> PyResult<T> {
-    context::with_state::<ClientContext, T>(context, api, f)
+) -> Result<T, Failure> {
+    context::with_state::<ClientContext, T>(context, f)
 }
 
 /// Reads a client context's state without releasing the GIL (for cheap getters).
@@ -164,59 +140,59 @@ pub(crate) fn client_init<'py>(
     mech_oid: Option<&Bound<'py, PyAny>>,
     delegated: Option<&Bound<'py, PyAny>>,
 ) -> PyResult<(i32, Bound<'py, ClientContext>)> {
-    const API: &str = "authGSSClientInit";
-    let service = text(service, "service")?;
-    let flags = gss_flags(gssflags)?;
-    // The fourth positional argument was `user` in winkerberos, `mech_oid` in pykerberos and
-    // `delegated` in kerberos: a value that can only be one of those is taken as it.
-    let (mut user, mut mech_oid, mut delegated) = (user, mech_oid, delegated);
-    if let Some(v) = user.filter(|v| v.is_instance_of::<MechOid>()) {
-        (user, mech_oid) = (None, mech_oid.or(Some(v)));
-    } else if let Some(v) = user.filter(|v| v.is_instance_of::<ServerContext>()) {
-        (user, delegated) = (None, delegated.or(Some(v)));
-    }
-    let user = optional_text(user, "user")?;
-    let domain = optional_text(domain, "domain")?;
-    let password = password
-        .filter(|p| !p.is_none())
-        .map(|p| secret(p, "password"))
-        .transpose()?;
-    let mech = mech(mech_oid)?;
-    let delegated = match delegated.filter(|d| !d.is_none()) {
-        None => None,
-        Some(d) => Some(crate::server::delegated_credential(d)?),
-    };
-    let credential = credential(principal, user, domain, password)?;
-    let cheap = matches!(&credential, Ok(Credential::Default)) && delegated.is_none();
-    let make = move |target: &Target| {
-        let options = InitiatorOptions {
-            credential: credential?,
-            delegated,
-            mech,
-            flags,
-            channel_bindings: None,
-        };
-        Initiator::with_target(target, options)
-    };
-    // With the target already imported and default credentials (acquired by the first
-    // step), making the context calls nothing that could block: no need to drop the GIL.
-    let initiator = match cache::known_target(&service).filter(|_| cheap) {
-        Some(target) => make(&target),
-        None => {
-            let name = service.clone();
-            py.detach(move || make(&cache::target(&name)?))
+    api("authGSSClientInit", || {
+        let service = text(service, "service")?;
+        let flags = gss_flags(gssflags)?;
+        // The fourth positional argument was `user` in winkerberos, `mech_oid` in pykerberos
+        // and `delegated` in kerberos: a value that can only be one of those is taken as it.
+        let (mut user, mut mech_oid, mut delegated) = (user, mech_oid, delegated);
+        if let Some(v) = user.filter(|v| v.is_instance_of::<MechOid>()) {
+            (user, mech_oid) = (None, mech_oid.or(Some(v)));
+        } else if let Some(v) = user.filter(|v| v.is_instance_of::<ServerContext>()) {
+            (user, delegated) = (None, delegated.or(Some(v)));
         }
-    }
-    .map_err(|err| to_pyerr(py, API, err))?;
-    let state = State::new(initiator, ());
-    let context = Bound::new(
-        py,
-        ClientContext {
-            state: Mutex::new(state),
-            target: service,
-        },
-    )?;
-    Ok((AUTH_GSS_COMPLETE, context))
+        let user = optional_text(user, "user")?;
+        let domain = optional_text(domain, "domain")?;
+        let password = password
+            .filter(|p| !p.is_none())
+            .map(|p| secret(p, "password"))
+            .transpose()?;
+        let mech = mech(mech_oid)?;
+        let delegated = match delegated.filter(|d| !d.is_none()) {
+            None => None,
+            Some(d) => Some(crate::server::delegated_credential(d)?),
+        };
+        let credential = credential(principal, user, domain, password)?;
+        let cheap = matches!(&credential, Ok(Credential::Default)) && delegated.is_none();
+        let make = move |target: &Target| {
+            let options = InitiatorOptions {
+                credential: credential?,
+                delegated,
+                mech,
+                flags,
+                channel_bindings: None,
+            };
+            Initiator::with_target(target, options)
+        };
+        // With the target already imported and default credentials (acquired by the first
+        // step), making the context calls nothing that could block: no need to drop the GIL.
+        let initiator = match cache::known_target(&service).filter(|_| cheap) {
+            Some(target) => make(&target),
+            None => {
+                let name = service.clone();
+                py.detach(move || make(&cache::target(&name)?))
+            }
+        }?;
+        let state = State::new(initiator, ());
+        let context = Bound::new(
+            py,
+            ClientContext {
+                state: Mutex::new(state),
+                target: service,
+            },
+        )?;
+        Ok((AUTH_GSS_COMPLETE, context))
+    })
 }
 
 /// Processes the server's base64 `challenge` ("" on the first call) and prepares the next
@@ -229,10 +205,12 @@ pub(crate) fn client_step(
     challenge: &Bound<'_, PyAny>,
     channel_bindings: Option<&Bound<'_, PyAny>>,
 ) -> PyResult<i32> {
-    let challenge = token_text(challenge, "challenge")?;
-    let bindings = bindings(channel_bindings)?;
-    with_state(state, "authGSSClientStep", move |s| {
-        s.step_base64(challenge, "server's challenge", bindings)
+    api("authGSSClientStep", || {
+        let challenge = token_text(challenge, "challenge")?;
+        let bindings = bindings(channel_bindings)?;
+        with_state(state, move |s| {
+            s.step_base64(challenge, "server's challenge", bindings)
+        })
     })
 }
 
@@ -256,7 +234,9 @@ pub(crate) fn client_response_conf(context: &Bound<'_, PyAny>) -> PyResult<i32> 
 #[pyfunction]
 #[pyo3(name = "authGSSClientUserName")]
 pub(crate) fn client_user_name(context: &Bound<'_, PyAny>) -> PyResult<Option<String>> {
-    with_state(context, "authGSSClientUserName", State::username)
+    api("authGSSClientUserName", || {
+        with_state(context, State::username)
+    })
 }
 
 /// Looks up the principal of the context's credentials (the default ones unless others were
@@ -264,11 +244,13 @@ pub(crate) fn client_user_name(context: &Bound<'_, PyAny>) -> PyResult<Option<St
 #[pyfunction]
 #[pyo3(name = "authGSSClientInquireCred")]
 pub(crate) fn client_inquire_cred(context: &Bound<'_, PyAny>) -> PyResult<i32> {
-    with_state(context, "authGSSClientInquireCred", |s| {
-        if s.username.is_none() {
-            s.username = Some(s.context.credential_name()?);
-        }
-        Ok(AUTH_GSS_COMPLETE)
+    api("authGSSClientInquireCred", || {
+        with_state(context, |s| {
+            if s.username.is_none() {
+                s.username = Some(s.context.credential_name()?);
+            }
+            Ok(AUTH_GSS_COMPLETE)
+        })
     })
 }
 
@@ -280,9 +262,9 @@ pub(crate) fn client_unwrap(
     context: &Bound<'_, PyAny>,
     challenge: &Bound<'_, PyAny>,
 ) -> PyResult<i32> {
-    let challenge = token_text(challenge, "challenge")?;
-    with_state(context, "authGSSClientUnwrap", move |s| {
-        s.unwrap_base64(challenge)
+    api("authGSSClientUnwrap", || {
+        let challenge = token_text(challenge, "challenge")?;
+        with_state(context, move |s| s.unwrap_base64(challenge))
     })
 }
 
@@ -298,22 +280,25 @@ pub(crate) fn client_wrap(
     user: Option<&Bound<'_, PyAny>>,
     protect: i64,
 ) -> PyResult<i32> {
-    let data = token_text(data, "data")?;
-    let user = optional_text(user, "user")?;
-    with_state(context, "authGSSClientWrap", move |s| {
-        s.response = None;
-        let data = decode_token(data, "data")?;
-        let message = match user {
-            None => data,
-            Some(user) => {
-                // winkerberos ignored the offer; pykerberos read it without checking its length.
-                if let Some(offer) = data.get(..4) {
-                    check_offer(offer)?;
+    api("authGSSClientWrap", || {
+        let data = token_text(data, "data")?;
+        let user = optional_text(user, "user")?;
+        with_state(context, move |s| {
+            s.response = None;
+            let data = decode_token(data, "data")?;
+            let message = match user {
+                None => data,
+                Some(user) => {
+                    // winkerberos ignored the offer; pykerberos read it without checking its
+                    // length.
+                    if let Some(offer) = data.get(..4) {
+                        check_offer(offer)?;
+                    }
+                    sasl::reply_without_layer(&user)
                 }
-                sasl::reply_without_layer(&user)
-            }
-        };
-        s.wrap_into_response(&message, protect != 0)
+            };
+            s.wrap_into_response(&message, protect != 0)
+        })
     })
 }
 

@@ -4,7 +4,8 @@
 //! wrap and unwrap in both forms (base64 with state, bytes without), and the locking.
 //!
 //! `client.rs` and `server.rs` keep only what differs: how a context is made, the
-//! originals' argument handling, and the calls one side alone has.
+//! originals' argument handling, and the calls one side alone has. The methods both
+//! context classes have are written once, in `context_methods!`.
 
 use std::sync::Mutex;
 
@@ -15,9 +16,9 @@ use pyo3::pyclass::boolean_struct::True;
 use pyo3::types::{PyBytes, PyString};
 use winkerberos::{ChannelBindings, Error, SecurityContext, Step};
 
-use crate::convert::{b64encode, type_name};
+use crate::convert::{AUTH_GSS_COMPLETE, AUTH_GSS_CONTINUE, b64encode, decode_token, type_name};
+use crate::errors::Failure;
 use crate::locked;
-use crate::{AUTH_GSS_COMPLETE, AUTH_GSS_CONTINUE, decode_token};
 
 /// The state behind a context object, used by one thread at a time. `X` holds what only
 /// one side keeps.
@@ -122,14 +123,13 @@ pub(crate) fn cast<'a, 'py, P: PyContext>(
     })
 }
 
-/// Runs `f` on the context's state with the GIL released and the context locked; a crate
-/// error becomes the Python exception of `api`.
+/// Runs `f` on the context's state with the GIL released and the context locked.
 pub(crate) fn with_state<P: PyContext, T: Send>(
     context: &Bound<'_, PyAny>,
-    api: &'static str,
     f: impl FnOnce(&mut State<P::Context, P::Extra>) -> Result<T, Error> + Send,
-) -> PyResult<T> {
-    locked::detached(context.py(), cast::<P>(context)?.get().state(), api, f)
+) -> Result<T, Failure> {
+    let state = cast::<P>(context)?.get().state();
+    Ok(locked::detached(context.py(), state, f)?)
 }
 
 /// Reads the state without releasing the GIL (for cheap getters).
@@ -175,11 +175,10 @@ pub(crate) fn complete<P: PyContext>(py: Python<'_>, context: &P) -> bool {
 /// the token to send, or None. The shells convert the arguments; the bodies take any bytes.
 pub(crate) fn step_bytes<'py, P: PyContext>(
     context: &Bound<'py, P>,
-    api: &'static str,
     token: Option<impl AsRef<[u8]> + Send>,
     bindings: Option<ChannelBindings>,
-) -> PyResult<Option<Bound<'py, PyBytes>>> {
-    let out = with_state::<P, _>(context.as_any(), api, move |s| {
+) -> Result<Option<Bound<'py, PyBytes>>, Failure> {
+    let out = with_state::<P, _>(context.as_any(), move |s| {
         s.context.set_channel_bindings(bindings);
         let input = token.as_ref().map_or(&[][..], AsRef::as_ref);
         Ok(match s.context.step(input)? {
@@ -193,11 +192,10 @@ pub(crate) fn step_bytes<'py, P: PyContext>(
 /// `.wrap()`: `data` wrapped for the peer, as bytes.
 pub(crate) fn wrap_bytes<'py, P: PyContext>(
     context: &Bound<'py, P>,
-    api: &'static str,
     data: impl AsRef<[u8]> + Send,
     encrypt: bool,
-) -> PyResult<Bound<'py, PyBytes>> {
-    let token = with_state::<P, _>(context.as_any(), api, move |s| {
+) -> Result<Bound<'py, PyBytes>, Failure> {
+    let token = with_state::<P, _>(context.as_any(), move |s| {
         s.context.wrap(data.as_ref(), encrypt)
     })?;
     Ok(PyBytes::new(context.py(), &token))
@@ -206,11 +204,69 @@ pub(crate) fn wrap_bytes<'py, P: PyContext>(
 /// `.unwrap()`: the data of a message from the peer, as bytes.
 pub(crate) fn unwrap_bytes<'py, P: PyContext>(
     context: &Bound<'py, P>,
-    api: &'static str,
     token: impl AsRef<[u8]> + Send,
-) -> PyResult<Bound<'py, PyBytes>> {
-    let data = with_state::<P, _>(context.as_any(), api, move |s| {
-        s.context.unwrap(token.as_ref())
-    })?;
+) -> Result<Bound<'py, PyBytes>, Failure> {
+    let data = with_state::<P, _>(context.as_any(), move |s| s.context.unwrap(token.as_ref()))?;
     Ok(PyBytes::new(context.py(), &data.data))
 }
+
+/// The `#[pymethods]` block of a context class: `$own`, the methods of that class alone,
+/// then the methods both classes have, written here once (a pyclass cannot be generic, and
+/// has one such block). `$class` is the Python class name, which starts a method's name in
+/// its errors; `$peer` names the other side in the docstrings, and `$user_name` is the
+/// docstring of `user_name`.
+macro_rules! context_methods {
+    (
+        $rust:ty, $class:literal, peer: $peer:literal, user_name: $user_name:literal,
+        { $($own:tt)* }
+    ) => {
+        #[pymethods]
+        impl $rust {
+            $($own)*
+
+            /// Whether the handshake is complete.
+            #[getter]
+            fn complete(&self, py: Python<'_>) -> bool {
+                $crate::context::complete(py, self)
+            }
+
+            #[doc = $user_name]
+            #[getter]
+            fn user_name(slf: &Bound<'_, Self>) -> PyResult<Option<String>> {
+                $crate::errors::api(concat!($class, ".user_name"), || {
+                    $crate::context::with_state::<Self, _>(
+                        slf.as_any(),
+                        $crate::context::State::username,
+                    )
+                })
+            }
+
+            #[doc = concat!(
+                "Wraps `data` for the ", $peer, " (encrypted unless `encrypt` is False)."
+            )]
+            #[pyo3(signature = (data, encrypt = true))]
+            fn wrap<'py>(
+                slf: &Bound<'py, Self>,
+                data: &Bound<'py, PyAny>,
+                encrypt: bool,
+            ) -> PyResult<Bound<'py, PyBytes>> {
+                $crate::errors::api(concat!($class, ".wrap"), || {
+                    let data = $crate::convert::buffer(data, "data")?;
+                    $crate::context::wrap_bytes(slf, data, encrypt)
+                })
+            }
+
+            #[doc = concat!("Unwraps a message from the ", $peer, " and returns its data.")]
+            fn unwrap<'py>(
+                slf: &Bound<'py, Self>,
+                token: &Bound<'py, PyAny>,
+            ) -> PyResult<Bound<'py, PyBytes>> {
+                $crate::errors::api(concat!($class, ".unwrap"), || {
+                    let token = $crate::convert::buffer(token, "token")?;
+                    $crate::context::unwrap_bytes(slf, token)
+                })
+            }
+        }
+    };
+}
+pub(crate) use context_methods;

@@ -1,13 +1,31 @@
-//! Argument conversion: base64 text, str-or-bytes values, secrets and flags.
+//! Conversion between Python and the crate: base64 tokens, str-or-bytes values, secrets,
+//! flags, and the originals' return codes.
 
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::pybacked::PyBackedBytes;
 use pyo3::types::{PyByteArray, PyBytes, PyMemoryView, PyString};
-use winkerberos::{Flags, Secret};
+use winkerberos::{Error, ErrorKind, Flags, Secret};
 use zeroize::Zeroizing;
 
 pub(crate) use crate::base64::{b64decode, b64encode};
+
+/// The step result of a finished handshake (and the return value of successful calls).
+pub(crate) const AUTH_GSS_COMPLETE: i32 = 1;
+/// The step result while the handshake goes on.
+pub(crate) const AUTH_GSS_CONTINUE: i32 = 0;
+
+/// Decodes a base64 token argument; invalid base64 is an error, never an empty token.
+pub(crate) fn decode_token(text: &[u8], what: &str) -> Result<Vec<u8>, Error> {
+    b64decode(text).map_err(|err| {
+        Error::new(
+            ErrorKind::DefectiveToken,
+            "base64 decode",
+            format!("the {what} is not valid base64: {err}"),
+        )
+        .hint("pass the base64 text exactly as the peer sent it")
+    })
+}
 
 /// winkerberos' `GSS_C_INTEG_FLAG` (SSPI's `ISC_REQ_INTEGRITY`), accepted everywhere.
 pub(crate) const SSPI_INTEG_FLAG: u32 = 0x1_0000;
@@ -130,9 +148,13 @@ pub(crate) fn secret(value: &Bound<'_, PyAny>, name: &str) -> PyResult<Secret> {
     Ok(Secret::new(std::mem::take(&mut *bytes)))
 }
 
-fn reject_nul(bytes: &[u8], _name: &str) -> PyResult<()> {
+/// Refuses a NUL, which the C library cannot take: a `ValueError`, as the originals' `s`
+/// format raised, naming the argument.
+fn reject_nul(bytes: &[u8], name: &str) -> PyResult<()> {
     if bytes.contains(&0) {
-        return Err(PyValueError::new_err("embedded null character"));
+        return Err(PyValueError::new_err(format!(
+            "{name} must not contain an embedded null character"
+        )));
     }
     Ok(())
 }

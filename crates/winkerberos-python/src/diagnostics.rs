@@ -9,22 +9,22 @@ use winkerberos::diagnostics;
 use winkerberos::krb5conf::Config;
 
 use crate::client::with_state;
-use crate::errors::to_pyerr;
+use crate::errors::api;
 
 /// The system Kerberos library: `{"name", "path", "vendor", "version", "requested"}`.
 #[pyfunction]
 #[pyo3(name = "_library_info")]
 pub(crate) fn library_info(py: Python<'_>) -> PyResult<Bound<'_, PyDict>> {
-    let info = py
-        .detach(diagnostics::library_info)
-        .map_err(|err| to_pyerr(py, "_library_info", err))?;
-    let d = PyDict::new(py);
-    d.set_item("name", info.name)?;
-    d.set_item("path", info.path)?;
-    d.set_item("vendor", info.vendor)?;
-    d.set_item("version", info.version)?;
-    d.set_item("requested", info.requested)?;
-    Ok(d)
+    api("_library_info", || {
+        let info = py.detach(diagnostics::library_info)?;
+        let d = PyDict::new(py);
+        d.set_item("name", info.name)?;
+        d.set_item("path", info.path)?;
+        d.set_item("vendor", info.vendor)?;
+        d.set_item("version", info.version)?;
+        d.set_item("requested", info.requested)?;
+        Ok(d)
+    })
 }
 
 /// The krb5 configuration as the libraries read it: `{"files": [(path, readable)],
@@ -59,13 +59,13 @@ pub(crate) fn krb5_config(py: Python<'_>) -> PyResult<Bound<'_, PyDict>> {
 #[pyfunction]
 #[pyo3(name = "_default_credential")]
 pub(crate) fn default_credential(py: Python<'_>) -> PyResult<Bound<'_, PyDict>> {
-    let cred = py
-        .detach(diagnostics::default_credential)
-        .map_err(|err| to_pyerr(py, "_default_credential", err))?;
-    let d = PyDict::new(py);
-    d.set_item("principal", cred.principal)?;
-    d.set_item("lifetime", cred.lifetime)?;
-    Ok(d)
+    api("_default_credential", || {
+        let cred = py.detach(diagnostics::default_credential)?;
+        let d = PyDict::new(py);
+        d.set_item("principal", cred.principal)?;
+        d.set_item("lifetime", cred.lifetime)?;
+        Ok(d)
+    })
 }
 
 /// The contents of a `FILE:` ticket cache: `{"principal", "tickets": [{"server", "start",
@@ -73,23 +73,23 @@ pub(crate) fn default_credential(py: Python<'_>) -> PyResult<Bound<'_, PyDict>> 
 #[pyfunction]
 #[pyo3(name = "_read_ccache")]
 pub(crate) fn read_ccache<'py>(py: Python<'py>, name: &str) -> PyResult<Bound<'py, PyDict>> {
-    let name = name.to_owned();
-    let contents = py
-        .detach(move || diagnostics::read_file_ccache(&name))
-        .map_err(|err| to_pyerr(py, "_read_ccache", err))?;
-    let tickets = PyList::empty(py);
-    for t in contents.tickets {
+    api("_read_ccache", || {
+        let name = name.to_owned();
+        let contents = py.detach(move || diagnostics::read_file_ccache(&name))?;
+        let tickets = PyList::empty(py);
+        for t in contents.tickets {
+            let d = PyDict::new(py);
+            d.set_item("server", t.server)?;
+            d.set_item("start", t.start)?;
+            d.set_item("end", t.end)?;
+            d.set_item("renew_till", t.renew_till)?;
+            tickets.append(d)?;
+        }
         let d = PyDict::new(py);
-        d.set_item("server", t.server)?;
-        d.set_item("start", t.start)?;
-        d.set_item("end", t.end)?;
-        d.set_item("renew_till", t.renew_till)?;
-        tickets.append(d)?;
-    }
-    let d = PyDict::new(py);
-    d.set_item("principal", contents.principal)?;
-    d.set_item("tickets", tickets)?;
-    Ok(d)
+        d.set_item("principal", contents.principal)?;
+        d.set_item("tickets", tickets)?;
+        Ok(d)
+    })
 }
 
 /// The keys of a keytab (the default one when `name` is None): a list of
@@ -100,20 +100,20 @@ pub(crate) fn keytab_entries<'py>(
     py: Python<'py>,
     name: Option<String>,
 ) -> PyResult<Bound<'py, PyList>> {
-    let entries = py
-        .detach(move || winkerberos::keytab_entries(name.as_deref()))
-        .map_err(|err| to_pyerr(py, "_keytab_entries", err))?;
-    let list = PyList::empty(py);
-    for e in entries {
-        let d = PyDict::new(py);
-        d.set_item("principal", e.principal)?;
-        d.set_item("kvno", e.kvno)?;
-        d.set_item("enctype", e.enctype)?;
-        d.set_item("enctype_name", winkerberos::enctype_name(e.enctype))?;
-        d.set_item("timestamp", e.timestamp)?;
-        list.append(d)?;
-    }
-    Ok(list)
+    api("_keytab_entries", || {
+        let entries = py.detach(move || winkerberos::keytab_entries(name.as_deref()))?;
+        let list = PyList::empty(py);
+        for e in entries {
+            let d = PyDict::new(py);
+            d.set_item("principal", e.principal)?;
+            d.set_item("kvno", e.kvno)?;
+            d.set_item("enctype", e.enctype)?;
+            d.set_item("enctype_name", winkerberos::enctype_name(e.enctype))?;
+            d.set_item("timestamp", e.timestamp)?;
+            list.append(d)?;
+        }
+        Ok(list)
+    })
 }
 
 /// The service principal a complete client context authenticated to, such as
@@ -121,11 +121,13 @@ pub(crate) fn keytab_entries<'py>(
 #[pyfunction]
 #[pyo3(name = "_client_target_name")]
 pub(crate) fn client_target_name(context: &Bound<'_, PyAny>) -> PyResult<Option<String>> {
-    with_state(context, "_client_target_name", |state| {
-        if state.context.is_complete() {
-            state.context.target_name().map(Some)
-        } else {
-            Ok(None)
-        }
+    api("_client_target_name", || {
+        with_state(context, |state| {
+            if state.context.is_complete() {
+                state.context.target_name().map(Some)
+            } else {
+                Ok(None)
+            }
+        })
     })
 }

@@ -112,20 +112,103 @@ fn raise(exc: PyResult<Bound<'_, PyAny>>) -> PyErr {
     exc.map_or_else(|failed| failed, PyErr::from_value)
 }
 
-/// Converts a crate error raised by the Python function `api` into a Python exception.
-///
-/// Argument problems become `ValueError`; everything else is a `GSSError` (of the class of
-/// its kind too) carrying the originals' `args`, plus attributes `message` (the text `str()`
-/// shows), `operation`, `kind`, `major`, `minor` and `hint`.
-pub(crate) fn to_pyerr(py: Python<'_>, api: &'static str, err: Error) -> PyErr {
-    if err.kind() == ErrorKind::InvalidArgument {
-        return PyValueError::new_err(format!("{api}: {err}"));
+/// Why the body of a Python function failed: a Python exception (raised while reading its
+/// arguments), or a crate error, which [`Api::call`] turns into that function's exception.
+pub(crate) enum Failure {
+    Python(PyErr),
+    Crate(Error),
+}
+
+impl From<PyErr> for Failure {
+    fn from(err: PyErr) -> Self {
+        Self::Python(err)
     }
-    raise(kind_exception::<GSSError>(
-        original_args(py, &err),
-        &format!("{api}: {err}"),
-        &err,
-    ))
+}
+
+impl From<Error> for Failure {
+    fn from(err: Error) -> Self {
+        Self::Crate(err)
+    }
+}
+
+/// A Python function, as its crate errors show it: its name starts their message, and its
+/// exception class (the originals' class for that function) shapes their `args`.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Api {
+    /// Every function and method but the two password functions: `GSSError`, with the
+    /// `args` of `original_args`.
+    Gss(&'static str),
+    /// checkPassword: `BasicAuthError`, `args == (krb5 text, krb5 code)`.
+    CheckPassword,
+    /// changePassword: `PwdChangeError`, `args == (krb5 text, krb5 code)`, or for a password
+    /// the server refused, `args == ((text, result code),)`.
+    ChangePassword,
+}
+
+impl Api {
+    /// The function's Python name.
+    const fn name(self) -> &'static str {
+        match self {
+            Self::Gss(name) => name,
+            Self::CheckPassword => "checkPassword",
+            Self::ChangePassword => "changePassword",
+        }
+    }
+
+    /// Runs `body`, the whole of this function: a crate error it fails with becomes this
+    /// function's exception, a Python exception is raised as it is.
+    pub(crate) fn call<T>(self, body: impl FnOnce() -> Result<T, Failure>) -> PyResult<T> {
+        body().map_err(|failure| match failure {
+            Failure::Python(err) => err,
+            Failure::Crate(error) => ApiError { api: self, error }.into(),
+        })
+    }
+}
+
+/// Runs `body`, the whole of the Python function or method `name`, whose crate errors raise
+/// `GSSError` (see [`Api::call`]).
+pub(crate) fn api<T>(name: &'static str, body: impl FnOnce() -> Result<T, Failure>) -> PyResult<T> {
+    Api::Gss(name).call(body)
+}
+
+/// A crate error raised by a Python function.
+pub(crate) struct ApiError {
+    api: Api,
+    error: Error,
+}
+
+impl From<ApiError> for PyErr {
+    /// Argument problems become `ValueError`; everything else is an instance of the
+    /// function's class (and of the class of its kind) carrying the originals' `args`, plus
+    /// attributes `message` (the text `str()` shows), `operation`, `kind`, `major`, `minor`
+    /// and `hint`.
+    fn from(ApiError { api, error }: ApiError) -> Self {
+        let message = format!("{}: {error}", api.name());
+        if error.kind() == ErrorKind::InvalidArgument {
+            return PyValueError::new_err(message);
+        }
+        // Raised as a function returns, which it does attached to the interpreter.
+        Python::attach(|py| {
+            raise(match api {
+                Api::Gss(_) => {
+                    kind_exception::<GSSError>(original_args(py, &error), &message, &error)
+                }
+                Api::CheckPassword => {
+                    let args = krb5_code_and_text(&error).into_pyobject(py);
+                    kind_exception::<BasicAuthError>(args, &message, &error)
+                }
+                Api::ChangePassword => {
+                    let pair = krb5_code_and_text(&error);
+                    let args = if error.kind() == ErrorKind::PasswordRejected {
+                        (pair,).into_pyobject(py)
+                    } else {
+                        pair.into_pyobject(py)
+                    };
+                    kind_exception::<PwdChangeError>(args, &message, &error)
+                }
+            })
+        })
+    }
 }
 
 /// A `KrbError` with the given `args` and our full message.
@@ -148,36 +231,4 @@ fn krb5_code_and_text(err: &Error) -> (String, i64) {
         Status::Krb5 { code, text } => (text.clone(), i64::from(*code)),
         _ => (err.message().to_owned(), -1),
     }
-}
-
-/// A `BasicAuthError` for checkPassword: `args == (krb5 text, krb5 code)`.
-pub(crate) fn basic_auth_error(py: Python<'_>, err: &Error) -> PyErr {
-    if err.kind() == ErrorKind::InvalidArgument {
-        return PyValueError::new_err(format!("checkPassword: {err}"));
-    }
-    let args = krb5_code_and_text(err).into_pyobject(py);
-    raise(kind_exception::<BasicAuthError>(
-        args,
-        &format!("checkPassword: {err}"),
-        err,
-    ))
-}
-
-/// A `PwdChangeError` for changePassword: `args == (krb5 text, krb5 code)`, or for a
-/// password the server refused, `args == ((text, result code),)`.
-pub(crate) fn pwd_change_error(py: Python<'_>, err: &Error) -> PyErr {
-    if err.kind() == ErrorKind::InvalidArgument {
-        return PyValueError::new_err(format!("changePassword: {err}"));
-    }
-    let pair = krb5_code_and_text(err);
-    let args = if err.kind() == ErrorKind::PasswordRejected {
-        (pair,).into_pyobject(py)
-    } else {
-        pair.into_pyobject(py)
-    };
-    raise(kind_exception::<PwdChangeError>(
-        args,
-        &format!("changePassword: {err}"),
-        err,
-    ))
 }

@@ -14,30 +14,14 @@ mod convert;
 mod diagnostics;
 mod errors;
 mod locked;
+mod objects;
 mod password;
 mod server;
-mod types;
 mod winrm;
 
 use pyo3::prelude::*;
-use winkerberos::{Error, ErrorKind};
 
-/// The step result of a finished handshake (and the return value of successful calls).
-pub(crate) const AUTH_GSS_COMPLETE: i32 = 1;
-/// The step result while the handshake goes on.
-pub(crate) const AUTH_GSS_CONTINUE: i32 = 0;
-
-/// Decodes a base64 token argument; invalid base64 is an error, never an empty token.
-pub(crate) fn decode_token(text: &[u8], what: &str) -> Result<Vec<u8>, Error> {
-    convert::b64decode(text).map_err(|err| {
-        Error::new(
-            ErrorKind::DefectiveToken,
-            "base64 decode",
-            format!("the {what} is not valid base64: {err}"),
-        )
-        .hint("pass the base64 text exactly as the peer sent it")
-    })
-}
+use crate::convert::{AUTH_GSS_COMPLETE, AUTH_GSS_CONTINUE};
 
 /// The `GSS_C_AF_*` address types (RFC 2744), as pykerberos exported them.
 const ADDRESS_TYPES: [(&str, u32); 22] = [
@@ -80,6 +64,8 @@ mod _native {
         read_ccache,
     };
     #[pymodule_export]
+    use crate::objects::channel_bindings;
+    #[pymodule_export]
     use crate::password::{change_password, check_password, get_server_principal_details};
     #[pymodule_export]
     use crate::server::{server_cache_name, server_store_delegate};
@@ -88,8 +74,6 @@ mod _native {
         server_clean, server_has_delegated, server_init, server_response, server_response_conf,
         server_step, server_target_name, server_unwrap, server_user_name, server_wrap,
     };
-    #[pymodule_export]
-    use crate::types::channel_bindings;
     #[pymodule_export]
     use crate::winrm::{client_unwrap_iov, client_wrap_iov, winrm_decrypt, winrm_encrypt};
 
@@ -114,10 +98,10 @@ mod _native {
         for (name, value) in ADDRESS_TYPES {
             m.add(name, value)?;
         }
-        m.add("GSS_MECH_OID_KRB5", types::MechOid(Mech::Kerberos))?;
-        m.add("GSS_MECH_OID_SPNEGO", types::MechOid(Mech::Spnego))?;
-        m.add_class::<types::MechOid>()?;
-        m.add_class::<types::ChannelBindings>()?;
+        m.add("GSS_MECH_OID_KRB5", objects::MechOid(Mech::Kerberos))?;
+        m.add("GSS_MECH_OID_SPNEGO", objects::MechOid(Mech::Spnego))?;
+        m.add_class::<objects::MechOid>()?;
+        m.add_class::<objects::ChannelBindings>()?;
         m.add_class::<client::ClientContext>()?;
         m.add_class::<server::ServerContext>()?;
         // Every export lands in `__all__`; the doctor's underscored helpers (`_library_info`,

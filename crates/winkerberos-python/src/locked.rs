@@ -5,21 +5,15 @@ use std::sync::{Mutex, PoisonError};
 
 use pyo3::prelude::*;
 use pyo3::sync::MutexExt;
-use winkerberos::Error;
-
-use crate::errors::to_pyerr;
 
 /// Runs `f` on `state` with the GIL released and the lock held, so that other Python
-/// threads run meanwhile and no other thread uses this context. A crate error becomes the
-/// Python exception of `api`.
+/// threads run meanwhile and no other thread uses this context.
 pub(crate) fn detached<S: Send, T: Send>(
     py: Python<'_>,
     state: &Mutex<S>,
-    api: &'static str,
-    f: impl FnOnce(&mut S) -> Result<T, Error> + Send,
-) -> PyResult<T> {
+    f: impl FnOnce(&mut S) -> T + Send,
+) -> T {
     py.detach(|| f(&mut state.lock().unwrap_or_else(PoisonError::into_inner)))
-        .map_err(|err| to_pyerr(py, api, err))
 }
 
 /// Reads `state` with the GIL held (for getters that call into no library). Waiting for the

@@ -5,7 +5,7 @@ use pyo3::types::PyTuple;
 use winkerberos::Secret;
 
 use crate::convert::{secret, text};
-use crate::errors::{basic_auth_error, krb_error_args, pwd_change_error, to_pyerr};
+use crate::errors::{Api, api, krb_error_args};
 
 /// `user`, or `user@default_realm` when it names no realm.
 fn qualified(user: &str, default_realm: &str) -> String {
@@ -29,14 +29,15 @@ pub(crate) fn check_password(
     default_realm: &Bound<'_, PyAny>,
     verify: bool,
 ) -> PyResult<bool> {
-    let principal = qualified(&text(user, "user")?, &text(default_realm, "default_realm")?);
-    let password: Secret = secret(pswd, "pswd")?;
-    let service = text(service, "service")?;
-    py.detach(move || {
-        winkerberos::check_password(&principal, &password, verify.then_some(service.as_str()))
+    Api::CheckPassword.call(|| {
+        let principal = qualified(&text(user, "user")?, &text(default_realm, "default_realm")?);
+        let password: Secret = secret(pswd, "pswd")?;
+        let service = text(service, "service")?;
+        py.detach(move || {
+            winkerberos::check_password(&principal, &password, verify.then_some(service.as_str()))
+        })?;
+        Ok(true)
     })
-    .map(|()| true)
-    .map_err(|err| basic_auth_error(py, &err))
 }
 
 /// Changes `user`'s password from `oldpswd` to `newpswd` with the KDC's password service.
@@ -49,12 +50,13 @@ pub(crate) fn change_password(
     oldpswd: &Bound<'_, PyAny>,
     newpswd: &Bound<'_, PyAny>,
 ) -> PyResult<bool> {
-    let user = text(user, "user")?;
-    let old = secret(oldpswd, "oldpswd")?;
-    let new = secret(newpswd, "newpswd")?;
-    py.detach(move || winkerberos::change_password(&user, &old, &new))
-        .map(|()| true)
-        .map_err(|err| pwd_change_error(py, &err))
+    Api::ChangePassword.call(|| {
+        let user = text(user, "user")?;
+        let old = secret(oldpswd, "oldpswd")?;
+        let new = secret(newpswd, "newpswd")?;
+        py.detach(move || winkerberos::change_password(&user, &old, &new))?;
+        Ok(true)
+    })
 }
 
 /// The first principal in the default keytab (KRB5_KTNAME) named
@@ -66,19 +68,23 @@ pub(crate) fn get_server_principal_details(
     service: &Bound<'_, PyAny>,
     hostname: &Bound<'_, PyAny>,
 ) -> PyResult<String> {
-    let prefix = format!(
-        "{}/{}@",
-        text(service, "service")?,
-        text(hostname, "hostname")?
-    );
-    let principals = py
-        .detach(|| winkerberos::keytab_principals(None))
-        .map_err(|err| to_pyerr(py, "getServerPrincipalDetails", err))?;
-    principals.into_iter().find(|p| p.starts_with(&prefix)).ok_or_else(|| {
-        krb_error_args(PyTuple::new(py, [("Principal not found in keytab", -1)]), &format!(
-            "getServerPrincipalDetails: no principal {prefix}REALM in the keytab {}. Hint: check \
-             KRB5_KTNAME and the host name (it must match the keytab entry exactly)",
-            winkerberos::default_keytab_name()
-        ))
+    api("getServerPrincipalDetails", || {
+        let prefix = format!(
+            "{}/{}@",
+            text(service, "service")?,
+            text(hostname, "hostname")?
+        );
+        let principals = py.detach(|| winkerberos::keytab_principals(None))?;
+        let found = principals.into_iter().find(|p| p.starts_with(&prefix));
+        Ok(found.ok_or_else(|| {
+            krb_error_args(
+                PyTuple::new(py, [("Principal not found in keytab", -1)]),
+                &format!(
+                    "getServerPrincipalDetails: no principal {prefix}REALM in the keytab {}. Hint: \
+                 check KRB5_KTNAME and the host name (it must match the keytab entry exactly)",
+                    winkerberos::default_keytab_name()
+                ),
+            )
+        })?)
     })
 }

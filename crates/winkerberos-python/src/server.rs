@@ -10,10 +10,9 @@ use winkerberos::{Acceptor, DelegatedCredential, Error, ErrorKind};
 
 use crate::cache;
 use crate::context::{self, PyContext, State};
-use crate::convert::{buffer, text, token_text, type_name};
-use crate::errors::{krb_error, to_pyerr};
-use crate::types::bindings;
-use crate::{AUTH_GSS_COMPLETE, decode_token};
+use crate::convert::{AUTH_GSS_COMPLETE, buffer, decode_token, text, token_text, type_name};
+use crate::errors::{Failure, api, krb_error};
+use crate::objects::bindings;
 
 /// What only a server context keeps.
 pub(crate) struct ServerExtra {
@@ -71,65 +70,39 @@ impl PyContext for ServerContext {
     }
 }
 
-#[pymethods]
-impl ServerContext {
-    fn __repr__(&self) -> String {
-        format!("<winkerberos.GSSServerContext {}>", context::phase(self))
-    }
+context::context_methods!(
+    ServerContext,
+    "GSSServerContext",
+    peer: "client",
+    user_name: "The authenticated client principal, or None before completion.",
+    {
+        fn __repr__(&self) -> String {
+            format!("<winkerberos.GSSServerContext {}>", context::phase(self))
+        }
 
-    /// Runs one handshake leg with the client's token and returns the token to send back,
-    /// or None. The bytes-level form of authGSSServerStep: no base64, no state.
-    #[pyo3(signature = (token, channel_bindings = None))]
-    fn step<'py>(
-        slf: &Bound<'py, Self>,
-        token: &Bound<'py, PyAny>,
-        channel_bindings: Option<&Bound<'py, PyAny>>,
-    ) -> PyResult<Option<Bound<'py, PyBytes>>> {
-        let token = buffer(token, "token")?;
-        let bindings = bindings(channel_bindings)?;
-        context::step_bytes(slf, "GSSServerContext.step", Some(token), bindings)
+        /// Runs one handshake leg with the client's token and returns the token to send back,
+        /// or None. The bytes-level form of authGSSServerStep: no base64, no state.
+        #[pyo3(signature = (token, channel_bindings = None))]
+        fn step<'py>(
+            slf: &Bound<'py, Self>,
+            token: &Bound<'py, PyAny>,
+            channel_bindings: Option<&Bound<'py, PyAny>>,
+        ) -> PyResult<Option<Bound<'py, PyBytes>>> {
+            api("GSSServerContext.step", || {
+                let token = buffer(token, "token")?;
+                let bindings = bindings(channel_bindings)?;
+                context::step_bytes(slf, Some(token), bindings)
+            })
+        }
     }
-
-    /// Whether the handshake is complete.
-    #[getter]
-    fn complete(&self, py: Python<'_>) -> bool {
-        context::complete(py, self)
-    }
-
-    /// The authenticated client principal, or None before completion.
-    #[getter]
-    fn user_name(slf: &Bound<'_, Self>) -> PyResult<Option<String>> {
-        with_state(slf.as_any(), "GSSServerContext.user_name", State::username)
-    }
-
-    /// Wraps `data` for the client (encrypted unless `encrypt` is False).
-    #[pyo3(signature = (data, encrypt = true))]
-    fn wrap<'py>(
-        slf: &Bound<'py, Self>,
-        data: &Bound<'py, PyAny>,
-        encrypt: bool,
-    ) -> PyResult<Bound<'py, PyBytes>> {
-        let data = buffer(data, "data")?;
-        context::wrap_bytes(slf, "GSSServerContext.wrap", data, encrypt)
-    }
-
-    /// Unwraps a message from the client and returns its data.
-    fn unwrap<'py>(
-        slf: &Bound<'py, Self>,
-        token: &Bound<'py, PyAny>,
-    ) -> PyResult<Bound<'py, PyBytes>> {
-        let token = buffer(token, "token")?;
-        context::unwrap_bytes(slf, "GSSServerContext.unwrap", token)
-    }
-}
+);
 
 /// Runs `f` on a server context's state with the GIL released and the context locked.
 fn with_state<T: Send>(
     context: &Bound<'_, PyAny>,
-    api: &'static str,
     f: impl FnOnce(&mut ServerState) -> Result<T, Error> + Send,
-) -> PyResult<T> {
-    context::with_state::<ServerContext, T>(context, api, f)
+) -> Result<T, Failure> {
+    context::with_state::<ServerContext, T>(context, f)
 }
 
 /// Reads a server context's state without releasing the GIL (for cheap getters).
@@ -138,7 +111,9 @@ fn read_state<T>(context: &Bound<'_, PyAny>, f: impl FnOnce(&ServerState) -> T) 
 }
 
 /// The credentials a server context received from its client, for `authGSSClientInit(delegated=)`.
-pub(crate) fn delegated_credential(context: &Bound<'_, PyAny>) -> PyResult<DelegatedCredential> {
+pub(crate) fn delegated_credential(
+    context: &Bound<'_, PyAny>,
+) -> Result<DelegatedCredential, Failure> {
     let delegated = read_state(context, |s| s.context.delegated_credential()).map_err(|_| {
         PyTypeError::new_err(format!(
             "delegated must be a server context from authGSSServerInit, not {}",
@@ -146,13 +121,13 @@ pub(crate) fn delegated_credential(context: &Bound<'_, PyAny>) -> PyResult<Deleg
         ))
     })?;
     delegated.ok_or_else(|| {
-        let err = Error::new(
+        Error::new(
             ErrorKind::NoCredentials,
             "delegated credentials",
             "this server context holds no delegated credentials",
         )
-        .hint("the client must request GSS_C_DELEG_FLAG with a forwardable ticket");
-        to_pyerr(context.py(), "authGSSClientInit", err)
+        .hint("the client must request GSS_C_DELEG_FLAG with a forwardable ticket")
+        .into()
     })
 }
 
@@ -166,32 +141,32 @@ pub(crate) fn server_init<'py>(
     py: Python<'py>,
     service: &Bound<'py, PyAny>,
 ) -> PyResult<(i32, Bound<'py, ServerContext>)> {
-    let service = text(service, "service")?;
-    // pykerberos' "DELEGATE" accepted with any key too (and reported no target name).
-    let any_service = service.is_empty();
-    let service = (!any_service && service != "DELEGATE").then_some(service);
-    // A credential already acquired needs no library call: no need to drop the GIL.
-    let acceptor = match cache::known_service_credential(service.as_deref()) {
-        Some(credential) => Acceptor::with_credential(&credential, None),
-        None => py
-            .detach(move || {
+    api("authGSSServerInit", || {
+        let service = text(service, "service")?;
+        // pykerberos' "DELEGATE" accepted with any key too (and reported no target name).
+        let any_service = service.is_empty();
+        let service = (!any_service && service != "DELEGATE").then_some(service);
+        // A credential already acquired needs no library call: no need to drop the GIL.
+        let acceptor = match cache::known_service_credential(service.as_deref()) {
+            Some(credential) => Acceptor::with_credential(&credential, None),
+            None => py.detach(move || {
                 let credential = cache::service_credential(service.as_deref())?;
-                Ok(Acceptor::with_credential(&credential, None))
-            })
-            .map_err(|err| to_pyerr(py, "authGSSServerInit", err))?,
-    };
-    let extra = ServerExtra {
-        any_service,
-        target_name: None,
-        delegate_file: None,
-    };
-    let context = Bound::new(
-        py,
-        ServerContext {
-            state: Mutex::new(State::new(acceptor, extra)),
-        },
-    )?;
-    Ok((AUTH_GSS_COMPLETE, context))
+                Ok::<_, Error>(Acceptor::with_credential(&credential, None))
+            })?,
+        };
+        let extra = ServerExtra {
+            any_service,
+            target_name: None,
+            delegate_file: None,
+        };
+        let context = Bound::new(
+            py,
+            ServerContext {
+                state: Mutex::new(State::new(acceptor, extra)),
+            },
+        )?;
+        Ok((AUTH_GSS_COMPLETE, context))
+    })
 }
 
 /// Processes the client's base64 token. Returns AUTH_GSS_COMPLETE (1) once the client is
@@ -204,14 +179,16 @@ pub(crate) fn server_step(
     challenge: &Bound<'_, PyAny>,
     channel_bindings: Option<&Bound<'_, PyAny>>,
 ) -> PyResult<i32> {
-    context::cast::<ServerContext>(context)?;
-    let challenge = token_text(challenge, "challenge")?;
-    if challenge.is_empty() {
-        return Err(krb_error("No challenge parameter in request from client"));
-    }
-    let bindings = bindings(channel_bindings)?;
-    with_state(context, "authGSSServerStep", move |s| {
-        s.step_base64(challenge, "client's token", bindings)
+    api("authGSSServerStep", || {
+        context::cast::<ServerContext>(context)?;
+        let challenge = token_text(challenge, "challenge")?;
+        if challenge.is_empty() {
+            return Err(krb_error("No challenge parameter in request from client").into());
+        }
+        let bindings = bindings(channel_bindings)?;
+        with_state(context, move |s| {
+            s.step_base64(challenge, "client's token", bindings)
+        })
     })
 }
 
@@ -228,7 +205,9 @@ pub(crate) fn server_response<'py>(
 #[pyfunction]
 #[pyo3(name = "authGSSServerUserName")]
 pub(crate) fn server_user_name(context: &Bound<'_, PyAny>) -> PyResult<Option<String>> {
-    with_state(context, "authGSSServerUserName", State::username)
+    api("authGSSServerUserName", || {
+        with_state(context, State::username)
+    })
 }
 
 /// For a context created with service "", the service principal the client authenticated
@@ -236,7 +215,9 @@ pub(crate) fn server_user_name(context: &Bound<'_, PyAny>) -> PyResult<Option<St
 #[pyfunction]
 #[pyo3(name = "authGSSServerTargetName")]
 pub(crate) fn server_target_name(context: &Bound<'_, PyAny>) -> PyResult<Option<String>> {
-    with_state(context, "authGSSServerTargetName", target_name)
+    api("authGSSServerTargetName", || {
+        with_state(context, target_name)
+    })
 }
 
 /// Whether the client delegated its credentials.
@@ -252,16 +233,16 @@ pub(crate) fn server_has_delegated(context: &Bound<'_, PyAny>) -> PyResult<bool>
 #[pyfunction]
 #[pyo3(name = "authGSSServerClean", signature = (*args))]
 pub(crate) fn server_clean(args: &Bound<'_, pyo3::types::PyTuple>) -> PyResult<i32> {
-    if let Ok(context) = args.get_item(0)
-        && context.is_instance_of::<ServerContext>()
-    {
-        let file = with_state(&context, "authGSSServerClean", |s| {
-            Ok(s.extra.delegate_file.take())
-        })?;
-        // Removed here, outside the lock, with the GIL held: a quick unlink.
-        drop(file);
-    }
-    Ok(AUTH_GSS_COMPLETE)
+    api("authGSSServerClean", || {
+        if let Ok(context) = args.get_item(0)
+            && context.is_instance_of::<ServerContext>()
+        {
+            let file = with_state(&context, |s| Ok(s.extra.delegate_file.take()))?;
+            // Removed here, outside the lock, with the GIL held: a quick unlink.
+            drop(file);
+        }
+        Ok(AUTH_GSS_COMPLETE)
+    })
 }
 
 /// Wraps the base64 `data` for the client (encrypted when `protect` is 1) into
@@ -273,11 +254,13 @@ pub(crate) fn server_wrap(
     data: &Bound<'_, PyAny>,
     protect: i64,
 ) -> PyResult<i32> {
-    let data = token_text(data, "data")?;
-    with_state(context, "authGSSServerWrap", move |s| {
-        s.response = None;
-        let message = decode_token(data, "data")?;
-        s.wrap_into_response(&message, protect != 0)
+    api("authGSSServerWrap", || {
+        let data = token_text(data, "data")?;
+        with_state(context, move |s| {
+            s.response = None;
+            let message = decode_token(data, "data")?;
+            s.wrap_into_response(&message, protect != 0)
+        })
     })
 }
 
@@ -290,9 +273,9 @@ pub(crate) fn server_unwrap(
     context: &Bound<'_, PyAny>,
     challenge: &Bound<'_, PyAny>,
 ) -> PyResult<i32> {
-    let challenge = token_text(challenge, "challenge")?;
-    with_state(context, "authGSSServerUnwrap", move |s| {
-        s.unwrap_base64(challenge)
+    api("authGSSServerUnwrap", || {
+        let challenge = token_text(challenge, "challenge")?;
+        with_state(context, move |s| s.unwrap_base64(challenge))
     })
 }
 
@@ -313,20 +296,19 @@ pub(crate) fn server_response_conf(context: &Bound<'_, PyAny>) -> PyResult<i32> 
 #[pyfunction]
 #[pyo3(name = "authGSSServerStoreDelegate", signature = (context, *, keep = false))]
 pub(crate) fn server_store_delegate(context: &Bound<'_, PyAny>, keep: bool) -> PyResult<i32> {
-    let Some(delegated) = read_state(context, |s| s.context.delegated_credential())? else {
-        return Err(krb_error("Ticket is not delegatable"));
-    };
-    let path = context
-        .py()
-        .detach(|| delegated.store_in_new_file(&std::env::temp_dir()))
-        .map_err(|err| to_pyerr(context.py(), "authGSSServerStoreDelegate", err))?;
-    let file = DelegateFile { path, kept: keep };
-    let replaced = with_state(context, "authGSSServerStoreDelegate", move |s| {
-        Ok(s.extra.delegate_file.replace(file))
-    })?;
-    // The previous file (unless kept) is removed now, not left behind.
-    drop(replaced);
-    Ok(0)
+    api("authGSSServerStoreDelegate", || {
+        let Some(delegated) = read_state(context, |s| s.context.delegated_credential())? else {
+            return Err(krb_error("Ticket is not delegatable").into());
+        };
+        let path = context
+            .py()
+            .detach(|| delegated.store_in_new_file(&std::env::temp_dir()))?;
+        let file = DelegateFile { path, kept: keep };
+        let replaced = with_state(context, move |s| Ok(s.extra.delegate_file.replace(file)))?;
+        // The previous file (unless kept) is removed now, not left behind.
+        drop(replaced);
+        Ok(0)
+    })
 }
 
 /// The path of the credential cache authGSSServerStoreDelegate wrote, or None.

@@ -6,10 +6,9 @@ use pyo3::types::PyBytes;
 use winkerberos::SecurityContext as _;
 use winkerberos::{Error, ErrorKind};
 
-use crate::AUTH_GSS_COMPLETE;
 use crate::client::with_state;
-use crate::convert::{b64encode, buffer, bytes_like, token_text};
-use crate::decode_token;
+use crate::convert::{AUTH_GSS_COMPLETE, b64encode, buffer, bytes_like, decode_token, token_text};
+use crate::errors::api;
 
 /// Wraps the base64 `data` with a detached header (encrypted unless `protect` is 0) into
 /// authGSSClientResponse, laid out as MS-WSMV 2.2.9.1.2.2.2 describes: the header length as
@@ -22,22 +21,25 @@ pub(crate) fn client_wrap_iov(
     data: &Bound<'_, PyAny>,
     protect: i64,
 ) -> PyResult<(i32, usize)> {
-    let data = token_text(data, "data")?;
-    with_state(context, "authGSSClientWrapIov", move |s| {
-        s.response = None;
-        let message = decode_token(data, "data")?;
-        let wrapped = s.context.wrap_iov(&message, protect != 0)?;
-        let header_len = u32::try_from(wrapped.header.len()).map_err(|_| too_large("header"))?;
-        let mut out = Vec::with_capacity(
-            4 + wrapped.header.len() + wrapped.data.len() + wrapped.padding.len(),
-        );
-        out.extend_from_slice(&header_len.to_le_bytes());
-        out.extend_from_slice(&wrapped.header);
-        out.extend_from_slice(&wrapped.data);
-        out.extend_from_slice(&wrapped.padding);
-        s.response = Some(b64encode(&out));
-        s.response_conf = i32::from(protect != 0);
-        Ok((AUTH_GSS_COMPLETE, wrapped.padding.len()))
+    api("authGSSClientWrapIov", || {
+        let data = token_text(data, "data")?;
+        with_state(context, move |s| {
+            s.response = None;
+            let message = decode_token(data, "data")?;
+            let wrapped = s.context.wrap_iov(&message, protect != 0)?;
+            let header_len =
+                u32::try_from(wrapped.header.len()).map_err(|_| too_large("header"))?;
+            let mut out = Vec::with_capacity(
+                4 + wrapped.header.len() + wrapped.data.len() + wrapped.padding.len(),
+            );
+            out.extend_from_slice(&header_len.to_le_bytes());
+            out.extend_from_slice(&wrapped.header);
+            out.extend_from_slice(&wrapped.data);
+            out.extend_from_slice(&wrapped.padding);
+            s.response = Some(b64encode(&out));
+            s.response_conf = i32::from(protect != 0);
+            Ok((AUTH_GSS_COMPLETE, wrapped.padding.len()))
+        })
     })
 }
 
@@ -49,15 +51,17 @@ pub(crate) fn client_unwrap_iov(
     context: &Bound<'_, PyAny>,
     challenge: &Bound<'_, PyAny>,
 ) -> PyResult<i32> {
-    let challenge = token_text(challenge, "challenge")?;
-    with_state(context, "authGSSClientUnwrapIov", move |s| {
-        s.response = None;
-        let message = decode_token(challenge, "message")?;
-        let (header, data) = split_framed(&message)?;
-        let unwrapped = s.context.unwrap_iov(header, data)?;
-        s.response = Some(b64encode(&unwrapped.data));
-        s.response_conf = i32::from(unwrapped.confidential);
-        Ok(AUTH_GSS_COMPLETE)
+    api("authGSSClientUnwrapIov", || {
+        let challenge = token_text(challenge, "challenge")?;
+        with_state(context, move |s| {
+            s.response = None;
+            let message = decode_token(challenge, "message")?;
+            let (header, data) = split_framed(&message)?;
+            let unwrapped = s.context.unwrap_iov(header, data)?;
+            s.response = Some(b64encode(&unwrapped.data));
+            s.response_conf = i32::from(unwrapped.confidential);
+            Ok(AUTH_GSS_COMPLETE)
+        })
     })
 }
 
@@ -101,14 +105,14 @@ pub(crate) fn winrm_encrypt<'py>(
     context: &Bound<'py, PyAny>,
     message: &Bound<'py, PyAny>,
 ) -> PyResult<(Bound<'py, PyBytes>, Bound<'py, PyBytes>)> {
-    let message = bytes_like(message, "message")?.to_vec();
-    let wrapped = with_state(context, "authGSSWinRMEncryptMessage", move |s| {
-        s.context.wrap_iov(&message, true)
-    })?;
-    let mut data = wrapped.data;
-    data.extend_from_slice(&wrapped.padding);
-    let py = context.py();
-    Ok((PyBytes::new(py, &data), PyBytes::new(py, &wrapped.header)))
+    api("authGSSWinRMEncryptMessage", || {
+        let message = bytes_like(message, "message")?.to_vec();
+        let wrapped = with_state(context, move |s| s.context.wrap_iov(&message, true))?;
+        let mut data = wrapped.data;
+        data.extend_from_slice(&wrapped.padding);
+        let py = context.py();
+        Ok((PyBytes::new(py, &data), PyBytes::new(py, &wrapped.header)))
+    })
 }
 
 /// Decrypts WinRM's `encrypted_data` with its detached `header` (both bytes). Returns the
@@ -120,10 +124,10 @@ pub(crate) fn winrm_decrypt<'py>(
     encrypted_data: &Bound<'py, PyAny>,
     header: &Bound<'py, PyAny>,
 ) -> PyResult<Bound<'py, PyBytes>> {
-    let data = buffer(encrypted_data, "encrypted_data")?;
-    let header = buffer(header, "header")?;
-    let plain = with_state(context, "authGSSWinRMDecryptMessage", move |s| {
-        s.context.unwrap_iov(&header, &data)
-    })?;
-    Ok(PyBytes::new(context.py(), &plain.data))
+    api("authGSSWinRMDecryptMessage", || {
+        let data = buffer(encrypted_data, "encrypted_data")?;
+        let header = buffer(header, "header")?;
+        let plain = with_state(context, move |s| s.context.unwrap_iov(&header, &data))?;
+        Ok(PyBytes::new(context.py(), &plain.data))
+    })
 }

@@ -1,25 +1,26 @@
 //! Integration tests against a real MIT KDC and the system GSSAPI library.
 //!
-//! This is a `harness = false` test: `main` starts a throwaway realm on 127.0.0.1, then runs
-//! every test in a child process of this same binary whose environment points GSSAPI at the
-//! realm (and, for some tests, at a broken variant of it). Children never change their own
-//! environment, the realm is stopped when `main` returns, and a watchdog stops it should this
-//! process die first.
-//!
-//! `cargo test --test kdc -- FILTER` runs the tests whose names contain FILTER.
+//! A `harness = false` test on libtest-mimic, so it takes the standard libtest command line
+//! (`-- FILTER`, `--exact`, `--skip`, `--list`, ...). The first test that runs starts a
+//! throwaway realm on 127.0.0.1; every test runs in a child process of this same binary whose
+//! environment points GSSAPI at the realm (and, for some tests, at a broken variant of it).
+//! Children never change their own environment (edition 2024 makes `set_var` unsafe), the realm
+//! is stopped when `main` returns, and a watchdog stops it should this process die first.
 
-// A test harness reports on standard output and error.
-#![allow(clippy::print_stdout, clippy::print_stderr)]
+// A child reports why its test failed on standard error, where the parent reads it.
+#![allow(clippy::print_stderr)]
 
 mod support;
 
 use std::env;
+use std::error::Error;
+use std::fmt::Debug;
 use std::fs;
-use std::io::Write as _;
 use std::process::{Command, ExitCode};
-use std::sync::{Arc, Barrier};
+use std::sync::{Arc, Barrier, LazyLock};
 use std::thread;
 
+use libtest_mimic::{Arguments, Failed, Trial};
 use support::realm::{Realm, RealmOptions};
 use winkerberos::SecurityContext as _;
 use winkerberos::{
@@ -28,253 +29,125 @@ use winkerberos::{
 };
 use winkerberos::{Secret, change_password, check_password, keytab_principals};
 
-type Outcome = Result<(), String>;
+/// What a test returns: `?` takes the crate's errors and plain messages alike.
+type TestResult<T = ()> = Result<T, Box<dyn Error + Send + Sync>>;
 
 /// A test: its name, the environment changes it needs, and its body.
 struct Test {
     name: &'static str,
     env: fn(&Realm) -> Vec<(String, String)>,
-    run: fn() -> Outcome,
+    run: fn() -> TestResult,
 }
 
-const fn test(name: &'static str, run: fn() -> Outcome) -> Test {
-    Test {
-        name,
-        env: |_| Vec::new(),
-        run,
-    }
+/// Declares `TESTS`, in the order they run, each name written once: `body` runs in the
+/// realm's environment, `body with env` with the changes `env(&realm)` makes to it.
+macro_rules! tests {
+    ($($run:ident $(with $env:ident)?),+ $(,)?) => {
+        const TESTS: &[Test] = &[$(Test {
+            name: stringify!($run),
+            env: tests!(@env $($env)?),
+            run: $run,
+        }),+];
+    };
+    (@env) => { |_| Vec::new() };
+    (@env $env:ident) => { $env };
 }
 
-const fn test_with_env(
-    name: &'static str,
-    env: fn(&Realm) -> Vec<(String, String)>,
-    run: fn() -> Outcome,
-) -> Test {
-    Test { name, env, run }
-}
-
-const TESTS: &[Test] = &[
-    test(
-        "kerberos_handshake_with_default_credentials",
-        kerberos_handshake_with_default_credentials,
-    ),
-    test(
-        "spnego_handshake_with_default_credentials",
-        spnego_handshake_with_default_credentials,
-    ),
-    test("wrap_and_unwrap_both_ways", wrap_and_unwrap_both_ways),
-    test("the_handshake_example_runs", the_handshake_example_runs),
-    test(
-        "password_credentials_leave_the_default_cache_alone",
-        password_credentials_leave_the_default_cache_alone,
-    ),
-    test(
-        "principal_form_with_special_characters",
-        principal_form_with_special_characters,
-    ),
-    test(
-        "wrong_password_is_authentication_failed",
-        wrong_password_is_authentication_failed,
-    ),
-    test(
-        "unknown_user_is_unknown_principal",
-        unknown_user_is_unknown_principal,
-    ),
-    test(
-        "misspelled_realm_is_unknown_realm",
-        misspelled_realm_is_unknown_realm,
-    ),
-    test(
-        "service_without_a_trust_path_is_no_cross_realm_trust",
-        service_without_a_trust_path_is_no_cross_realm_trust,
-    ),
-    test(
-        "windows_style_domains_become_realms",
-        windows_style_domains_become_realms,
-    ),
-    test(
-        "principal_selects_from_the_cache_collection",
-        principal_selects_from_the_cache_collection,
-    ),
-    test(
-        "unknown_service_is_unknown_principal",
-        unknown_service_is_unknown_principal,
-    ),
-    test("service_principal_name_forms", service_principal_name_forms),
-    test(
-        "acceptor_without_service_reports_the_target",
-        acceptor_without_service_reports_the_target,
-    ),
-    test(
-        "acceptor_for_a_service_missing_from_the_keytab",
-        acceptor_for_a_service_missing_from_the_keytab,
-    ),
-    test(
-        "matching_channel_bindings_are_accepted",
-        matching_channel_bindings_are_accepted,
-    ),
-    test(
-        "different_channel_bindings_are_rejected",
-        different_channel_bindings_are_rejected,
-    ),
-    test(
-        "missing_channel_bindings_are_rejected",
-        missing_channel_bindings_are_rejected,
-    ),
-    test(
-        "garbage_truncated_and_oversized_tokens",
-        garbage_truncated_and_oversized_tokens,
-    ),
-    test("replayed_token_is_rejected", replayed_token_is_rejected),
-    test(
-        "tampered_and_replayed_messages_are_rejected",
-        tampered_and_replayed_messages_are_rejected,
-    ),
-    test(
-        "use_before_and_after_the_handshake",
-        use_before_and_after_the_handshake,
-    ),
-    test(
-        "mutual_authentication_is_granted",
-        mutual_authentication_is_granted,
-    ),
-    test(
-        "delegated_credentials_reach_a_second_service",
-        delegated_credentials_reach_a_second_service,
-    ),
-    test(
-        "explicit_credentials_with_spnego",
-        explicit_credentials_with_spnego,
-    ),
-    test(
-        "iov_wrap_round_trips_and_rejects_tampering",
-        iov_wrap_round_trips_and_rejects_tampering,
-    ),
-    test(
-        "delegated_credentials_stored_in_a_private_file",
-        delegated_credentials_stored_in_a_private_file,
-    ),
-    test(
-        "check_password_with_and_without_verification",
-        check_password_with_and_without_verification,
-    ),
-    test(
-        "change_password_through_kadmind",
-        change_password_through_kadmind,
-    ),
-    test("keytab_principals_are_listed", keytab_principals_are_listed),
-    test(
-        "contexts_run_in_parallel_threads",
-        contexts_run_in_parallel_threads,
-    ),
-    test("credentials_name", credentials_name),
-    test_with_env(
-        "missing_ccache_is_no_credentials",
-        missing_ccache,
-        missing_ccache_is_no_credentials,
-    ),
-    test_with_env(
-        "kdc_port_closed_is_kdc_unreachable",
-        closed_kdc,
-        kdc_port_closed_is_kdc_unreachable,
-    ),
-    test_with_env(
-        "missing_keytab_is_no_credentials",
-        missing_keytab,
-        missing_keytab_is_no_credentials,
-    ),
-    test_with_env(
-        "missing_library_is_reported",
-        missing_library,
-        missing_library_is_reported,
-    ),
+tests![
+    kerberos_handshake_with_default_credentials,
+    spnego_handshake_with_default_credentials,
+    wrap_and_unwrap_both_ways,
+    the_handshake_example_runs,
+    password_credentials_leave_the_default_cache_alone,
+    principal_form_with_special_characters,
+    wrong_password_is_authentication_failed,
+    unknown_user_is_unknown_principal,
+    misspelled_realm_is_unknown_realm,
+    service_without_a_trust_path_is_no_cross_realm_trust,
+    windows_style_domains_become_realms,
+    principal_selects_from_the_cache_collection,
+    unknown_service_is_unknown_principal,
+    service_principal_name_forms,
+    acceptor_without_service_reports_the_target,
+    acceptor_for_a_service_missing_from_the_keytab,
+    matching_channel_bindings_are_accepted,
+    different_channel_bindings_are_rejected,
+    missing_channel_bindings_are_rejected,
+    garbage_truncated_and_oversized_tokens,
+    replayed_token_is_rejected,
+    tampered_and_replayed_messages_are_rejected,
+    use_before_and_after_the_handshake,
+    mutual_authentication_is_granted,
+    delegated_credentials_reach_a_second_service,
+    explicit_credentials_with_spnego,
+    iov_wrap_round_trips_and_rejects_tampering,
+    delegated_credentials_stored_in_a_private_file,
+    check_password_with_and_without_verification,
+    change_password_through_kadmind,
+    keytab_principals_are_listed,
+    contexts_run_in_parallel_threads,
+    credentials_name,
+    missing_ccache_is_no_credentials with missing_ccache,
+    kdc_port_closed_is_kdc_unreachable with closed_kdc,
+    missing_keytab_is_no_credentials with missing_keytab,
+    missing_library_is_reported with missing_library,
 ];
 
 fn main() -> ExitCode {
-    let args: Vec<String> = env::args().skip(1).collect();
-    if let [flag, name] = args.as_slice()
+    if let [flag, name] = &env::args().skip(1).collect::<Vec<_>>()[..]
         && flag == "--child"
     {
         return run_child(name);
     }
-    let filters: Vec<&String> = args.iter().filter(|a| !a.starts_with('-')).collect();
-    let selected: Vec<&Test> = TESTS
+    let mut args = Arguments::from_args();
+    // One test at a time unless asked otherwise: the children share the realm's default
+    // credential cache, which other tests add service tickets to while
+    // password_credentials_leave_the_default_cache_alone compares it before and after.
+    args.test_threads.get_or_insert(1);
+    // Started by the first test that runs, so `--list` or a filter that selects nothing
+    // starts none; stopped when the last reference goes, as `main` returns.
+    let realm = Arc::new(LazyLock::new(|| {
+        Realm::start(RealmOptions { kadmind: true })
+    }));
+    let trials = TESTS
         .iter()
-        .filter(|t| filters.is_empty() || filters.iter().any(|f| t.name.contains(f.as_str())))
+        .map(|test| {
+            let realm = Arc::clone(&realm);
+            Trial::test(test.name, move || match &**realm {
+                Ok(realm) => run_in_child(realm, test),
+                Err(err) => Err(format!("cannot start the test realm: {err}").into()),
+            })
+        })
         .collect();
-    if args.iter().any(|a| a == "--list") {
-        for t in &selected {
-            println!("{}: test", t.name);
-        }
-        return ExitCode::SUCCESS;
-    }
-    let realm = match Realm::start(RealmOptions { kadmind: true }) {
-        Ok(realm) => realm,
-        Err(err) => {
-            eprintln!("cannot start the test realm: {err}");
-            return ExitCode::FAILURE;
-        }
-    };
-    println!(
-        "\nrunning {} tests against realm {}",
-        selected.len(),
-        realm.var("WKTEST_REALM")
-    );
-    let mut failed = Vec::new();
-    for t in &selected {
-        let outcome = run_in_child(&realm, t);
-        match &outcome {
-            Ok(()) => println!("test {} ... ok", t.name),
-            Err(why) => {
-                println!(
-                    "test {} ... FAILED\n    {}",
-                    t.name,
-                    why.replace('\n', "\n    ")
-                );
-                failed.push(t.name);
-            }
-        }
-    }
-    let passed = selected.len() - failed.len();
-    let verdict = if failed.is_empty() { "ok" } else { "FAILED" };
-    println!(
-        "\ntest result: {verdict}. {passed} passed; {} failed; 0 ignored; 0 measured; {} filtered out\n",
-        failed.len(),
-        TESTS.len() - selected.len()
-    );
-    drop(realm);
-    if failed.is_empty() {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::FAILURE
-    }
+    libtest_mimic::run(&args, trials).exit_code()
 }
 
-fn run_in_child(realm: &Realm, t: &Test) -> Outcome {
+/// Runs `test` in a child process whose environment is the realm's with the test's changes.
+fn run_in_child(realm: &Realm, test: &Test) -> Result<(), Failed> {
     let exe = env::current_exe().map_err(|e| format!("cannot find the test binary: {e}"))?;
     let output = Command::new(exe)
-        .args(["--child", t.name])
+        .args(["--child", test.name])
         .env_remove("KRB5_CLIENT_KTNAME")
         .envs(realm.vars().iter().map(|(k, v)| (k.as_str(), v.as_str())))
-        .envs((t.env)(realm))
+        .envs((test.env)(realm))
         .output()
         .map_err(|e| format!("cannot run the child: {e}"))?;
     if output.status.success() {
         return Ok(());
     }
     let stderr = String::from_utf8_lossy(&output.stderr);
-    Err(format!("{} ({})", stderr.trim(), output.status))
+    Err(format!("{} ({})", stderr.trim(), output.status).into())
 }
 
 fn run_child(name: &str) -> ExitCode {
-    let Some(t) = TESTS.iter().find(|t| t.name == name) else {
+    let Some(test) = TESTS.iter().find(|t| t.name == name) else {
         eprintln!("no test named {name}");
         return ExitCode::FAILURE;
     };
-    match (t.run)() {
+    match (test.run)() {
         Ok(()) => ExitCode::SUCCESS,
-        Err(why) => {
-            let _ = writeln!(std::io::stderr(), "{why}");
+        Err(err) => {
+            eprintln!("{err}");
             ExitCode::FAILURE
         }
     }
@@ -287,51 +160,53 @@ fn var(key: &str) -> String {
     env::var(key).unwrap_or_else(|_| panic!("{key} is not set by the realm"))
 }
 
+/// Fails the test with the message unless the condition holds.
 macro_rules! ensure {
     ($cond:expr, $($msg:tt)+) => {
         if !$cond {
-            return Err(format!($($msg)+));
+            return Err(format!($($msg)+).into());
         }
     };
 }
 
 /// Expects an error of `kind` and returns its text.
-fn expect_kind<T: std::fmt::Debug>(
-    result: winkerberos::Result<T>,
-    kind: ErrorKind,
-) -> Result<String, String> {
+fn expect_kind<T: Debug>(result: winkerberos::Result<T>, kind: ErrorKind) -> TestResult<String> {
     match result {
-        Ok(value) => Err(format!("expected a {kind:?} error, got Ok({value:?})")),
+        Ok(value) => Err(format!("expected a {kind:?} error, got Ok({value:?})").into()),
         Err(err) if err.kind() == kind => Ok(err.to_string()),
-        Err(err) => Err(format!(
-            "expected a {kind:?} error, got {:?}: {err}",
-            err.kind()
-        )),
+        Err(err) => Err(format!("expected a {kind:?} error, got {:?}: {err}", err.kind()).into()),
     }
 }
 
-fn client(options: InitiatorOptions) -> Result<Initiator, String> {
-    Initiator::new(&var("WKTEST_SERVICE"), options).map_err(|e| e.to_string())
+fn client(options: InitiatorOptions) -> winkerberos::Result<Initiator> {
+    Initiator::new(&var("WKTEST_SERVICE"), options)
 }
 
-fn server() -> Result<Acceptor, String> {
+fn server() -> winkerberos::Result<Acceptor> {
     Acceptor::new(AcceptorOptions {
         service: Some(var("WKTEST_SERVICE")),
         ..Default::default()
     })
-    .map_err(|e| e.to_string())
+}
+
+/// A client made with `options` and a server, after a complete [`handshake`].
+fn handshaken(options: InitiatorOptions) -> TestResult<(Initiator, Acceptor)> {
+    let mut c = client(options)?;
+    let mut s = server()?;
+    handshake(&mut c, &mut s)?;
+    Ok((c, s))
 }
 
 /// Runs a handshake to completion and checks that each side reports the other.
-fn handshake(client: &mut Initiator, server: &mut Acceptor) -> Outcome {
+fn handshake(client: &mut Initiator, server: &mut Acceptor) -> TestResult {
     let mut input = Vec::new();
     for _ in 0..10 {
-        let step = client.step(&input).map_err(|e| e.to_string())?;
+        let step = client.step(&input)?;
         let Some(token) = step.token() else { break };
         if step.is_complete() && server.is_complete() {
             break;
         }
-        let reply = server.step(token).map_err(|e| e.to_string())?;
+        let reply = server.step(token)?;
         if step.is_complete() {
             break;
         }
@@ -349,10 +224,10 @@ fn handshake(client: &mut Initiator, server: &mut Acceptor) -> Outcome {
 // ---------------------------------------------------------------------------------------------
 // handshakes
 
-fn kerberos_handshake_with_default_credentials() -> Outcome {
+fn kerberos_handshake_with_default_credentials() -> TestResult {
     let mut c = client(InitiatorOptions::default())?;
     let mut s = server()?;
-    let first = c.step(&[]).map_err(|e| e.to_string())?;
+    let first = c.step(&[])?;
     ensure!(
         matches!(first, Step::Continue(_)),
         "with MUTUAL the first step must continue: {first:?}"
@@ -363,12 +238,12 @@ fn kerberos_handshake_with_default_credentials() -> Outcome {
         "a Kerberos initial token starts with 0x60"
     );
     let saved = ap_req.clone();
-    let reply = s.step(&ap_req).map_err(|e| e.to_string())?;
+    let reply = s.step(&ap_req)?;
     ensure!(ap_req == saved, "gss_accept_sec_context modified its input");
     let Step::Complete(Some(ap_rep)) = reply else {
-        return Err(format!("server: {reply:?}"));
+        return Err(format!("server: {reply:?}").into());
     };
-    let last = c.step(&ap_rep).map_err(|e| e.to_string())?;
+    let last = c.step(&ap_rep)?;
     ensure!(
         last == Step::Complete(None),
         "the mutual-auth step ends with no token: {last:?}"
@@ -393,23 +268,21 @@ fn kerberos_handshake_with_default_credentials() -> Outcome {
     Ok(())
 }
 
-fn spnego_handshake_with_default_credentials() -> Outcome {
+fn spnego_handshake_with_default_credentials() -> TestResult {
     let mut c = client(InitiatorOptions {
         mech: Mech::Spnego,
         ..Default::default()
     })?;
     let mut s = server()?;
-    let first = c.step(&[]).map_err(|e| e.to_string())?;
+    let first = c.step(&[])?;
     // An SPNEGO NegTokenInit is an application-0 token holding the SPNEGO OID 1.3.6.1.5.5.2.
     let token = first.token().unwrap_or_default();
     ensure!(
         token.windows(6).any(|w| w == b"\x2b\x06\x01\x05\x05\x02"),
         "not an SPNEGO token"
     );
-    let reply = s.step(token).map_err(|e| e.to_string())?;
-    let last = c
-        .step(reply.token().unwrap_or_default())
-        .map_err(|e| e.to_string())?;
+    let reply = s.step(token)?;
+    let last = c.step(reply.token().unwrap_or_default())?;
     ensure!(
         last.is_complete() && s.is_complete(),
         "SPNEGO did not complete: {last:?} / {reply:?}"
@@ -423,7 +296,7 @@ fn spnego_handshake_with_default_credentials() -> Outcome {
 }
 
 /// examples/handshake.rs, as a user runs it: default credentials, the realm's keytab.
-fn the_handshake_example_runs() -> Outcome {
+fn the_handshake_example_runs() -> TestResult {
     // `cargo test` builds the examples beside the test binaries: target/<profile>/examples.
     let exe = env::current_exe().map_err(|e| format!("cannot find the test binary: {e}"))?;
     let example = exe
@@ -464,32 +337,30 @@ fn the_handshake_example_runs() -> Outcome {
     Ok(())
 }
 
-fn wrap_and_unwrap_both_ways() -> Outcome {
-    let mut c = client(InitiatorOptions {
+fn wrap_and_unwrap_both_ways() -> TestResult {
+    let (mut c, mut s) = handshaken(InitiatorOptions {
         flags: Flags::MUTUAL | Flags::CONF | Flags::INTEG,
         ..Default::default()
     })?;
-    let mut s = server()?;
-    handshake(&mut c, &mut s)?;
     for (message, encrypt) in [
         (&b"hello"[..], true),
         (b"integrity only", false),
         (b"", true),
     ] {
-        let token = c.wrap(message, encrypt).map_err(|e| e.to_string())?;
+        let token = c.wrap(message, encrypt)?;
         if encrypt && !message.is_empty() {
             ensure!(
                 !token.windows(message.len()).any(|w| w == message),
                 "plaintext visible in sealed token"
             );
         }
-        let got = s.unwrap(&token).map_err(|e| e.to_string())?;
+        let got = s.unwrap(&token)?;
         ensure!(
             got.data == message && got.confidential == encrypt,
             "server unwrapped {got:?}"
         );
-        let back = s.wrap(message, encrypt).map_err(|e| e.to_string())?;
-        let got = c.unwrap(&back).map_err(|e| e.to_string())?;
+        let back = s.wrap(message, encrypt)?;
+        let got = c.unwrap(&back)?;
         ensure!(
             got.data == message && got.confidential == encrypt,
             "client unwrapped {got:?}"
@@ -498,17 +369,15 @@ fn wrap_and_unwrap_both_ways() -> Outcome {
     // The library must not write into the caller's buffers (MIT's gss_unwrap decrypts in
     // place, so the crate hands it a copy).
     let message = b"left intact".to_vec();
-    let token = c.wrap(&message, true).map_err(|e| e.to_string())?;
+    let token = c.wrap(&message, true)?;
     let saved = token.clone();
-    s.unwrap(&token).map_err(|e| e.to_string())?;
+    s.unwrap(&token)?;
     ensure!(
         message == b"left intact" && token == saved,
         "a buffer was modified"
     );
     let big = vec![0x5a; 1 << 20];
-    let got = s
-        .unwrap(&c.wrap(&big, true).map_err(|e| e.to_string())?)
-        .map_err(|e| e.to_string())?;
+    let got = s.unwrap(&c.wrap(&big, true)?)?;
     ensure!(got.data == big, "1 MiB round trip");
     Ok(())
 }
@@ -516,7 +385,7 @@ fn wrap_and_unwrap_both_ways() -> Outcome {
 // ---------------------------------------------------------------------------------------------
 // credentials
 
-fn password_credentials_leave_the_default_cache_alone() -> Outcome {
+fn password_credentials_leave_the_default_cache_alone() -> TestResult {
     let ccache = var("KRB5CCNAME");
     let path = ccache.trim_start_matches("FILE:");
     let before = fs::read(path).map_err(|e| format!("read {path}: {e}"))?;
@@ -524,9 +393,7 @@ fn password_credentials_leave_the_default_cache_alone() -> Outcome {
         credential: Credential::password(var("WKTEST_BOB"), var("WKTEST_BOB_PASS")),
         ..Default::default()
     };
-    let mut c = client(options)?;
-    let mut s = server()?;
-    handshake(&mut c, &mut s)?;
+    let (_c, s) = handshaken(options)?;
     ensure!(
         s.initiator_name().ok() == Some(var("WKTEST_BOB")),
         "server saw {:?}",
@@ -537,7 +404,7 @@ fn password_credentials_leave_the_default_cache_alone() -> Outcome {
     Ok(())
 }
 
-fn principal_form_with_special_characters() -> Outcome {
+fn principal_form_with_special_characters() -> TestResult {
     // pymongo sends quote(user) + ":" + quote(password).
     let encoded: String = var("WKTEST_CAROL_PASS")
         .bytes()
@@ -549,14 +416,11 @@ fn principal_form_with_special_characters() -> Outcome {
             }
         })
         .collect();
-    let credential = Credential::parse_principal(&format!("{}:{encoded}", var("WKTEST_CAROL")))
-        .map_err(|e| e.to_string())?;
-    let mut c = client(InitiatorOptions {
+    let credential = Credential::parse_principal(&format!("{}:{encoded}", var("WKTEST_CAROL")))?;
+    let (_c, s) = handshaken(InitiatorOptions {
         credential,
         ..Default::default()
     })?;
-    let mut s = server()?;
-    handshake(&mut c, &mut s)?;
     ensure!(
         s.initiator_name().ok() == Some(var("WKTEST_CAROL")),
         "server saw {:?}",
@@ -565,7 +429,7 @@ fn principal_form_with_special_characters() -> Outcome {
     Ok(())
 }
 
-fn wrong_password_is_authentication_failed() -> Outcome {
+fn wrong_password_is_authentication_failed() -> TestResult {
     let wrong = "not-bobs-password";
     let result = client(InitiatorOptions {
         credential: Credential::password(var("WKTEST_BOB"), wrong),
@@ -573,7 +437,7 @@ fn wrong_password_is_authentication_failed() -> Outcome {
     });
     let text = match result {
         Ok(_) => return Err("a wrong password was accepted".into()),
-        Err(text) => text,
+        Err(err) => err.to_string(),
     };
     ensure!(
         !text.contains(wrong),
@@ -594,7 +458,7 @@ fn wrong_password_is_authentication_failed() -> Outcome {
     Ok(())
 }
 
-fn unknown_user_is_unknown_principal() -> Outcome {
+fn unknown_user_is_unknown_principal() -> TestResult {
     let options = InitiatorOptions {
         credential: Credential::password(format!("nobody@{}", var("WKTEST_REALM")), "x"),
         ..Default::default()
@@ -606,7 +470,7 @@ fn unknown_user_is_unknown_principal() -> Outcome {
     .map(drop)
 }
 
-fn misspelled_realm_is_unknown_realm() -> Outcome {
+fn misspelled_realm_is_unknown_realm() -> TestResult {
     let typo = var("WKTEST_REALM").replace("LOCAL", "LCOAL");
     let options = InitiatorOptions {
         credential: Credential::password(format!("alice@{typo}"), var("WKTEST_PASS")),
@@ -621,33 +485,29 @@ fn misspelled_realm_is_unknown_realm() -> Outcome {
     Ok(())
 }
 
-fn service_without_a_trust_path_is_no_cross_realm_trust() -> Outcome {
+fn service_without_a_trust_path_is_no_cross_realm_trust() -> TestResult {
     let options = InitiatorOptions {
         credential: Credential::password(var("WKTEST_BOB"), var("WKTEST_BOB_PASS")),
         ..Default::default()
     };
-    let mut client =
-        Initiator::new("HTTP/localhost@OTHER.TEST", options).map_err(|e| e.to_string())?;
+    let mut client = Initiator::new("HTTP/localhost@OTHER.TEST", options)?;
     let text = expect_kind(client.step(&[]), ErrorKind::NoCrossRealmTrust)?;
     ensure!(text.contains("trust"), "no advice about the trust: {text}");
     Ok(())
 }
 
-fn windows_style_domains_become_realms() -> Outcome {
+fn windows_style_domains_become_realms() -> TestResult {
     for domain in ["wktest.local", "WKTEST", "wktest"] {
         let credential = Credential::from_parts(
             "bob",
             Some(domain),
             Some(Secret::from(var("WKTEST_BOB_PASS"))),
-        )
-        .map_err(|e| e.to_string())?;
-        let mut c = client(InitiatorOptions {
+        )?;
+        let (_c, s) = handshaken(InitiatorOptions {
             credential,
             ..Default::default()
         })?;
-        let mut s = server()?;
-        handshake(&mut c, &mut s)?;
-        let name = s.initiator_name().map_err(|e| e.to_string())?;
+        let name = s.initiator_name()?;
         ensure!(name == var("WKTEST_BOB"), "{domain} authenticated {name}");
     }
     let err = Credential::from_parts("bob", Some("NOSUCH"), Some(Secret::from("x")));
@@ -656,13 +516,12 @@ fn windows_style_domains_become_realms() -> Outcome {
     Ok(())
 }
 
-fn principal_selects_from_the_cache_collection() -> Outcome {
+fn principal_selects_from_the_cache_collection() -> TestResult {
     let options = InitiatorOptions {
         credential: Credential::Principal(var("WKTEST_USER")),
         ..Default::default()
     };
-    let mut c = client(options)?;
-    handshake(&mut c, &mut server()?)?;
+    let (_c, _) = handshaken(options)?;
     let options = InitiatorOptions {
         credential: Credential::Principal(var("WKTEST_BOB")),
         ..Default::default()
@@ -675,7 +534,7 @@ fn principal_selects_from_the_cache_collection() -> Outcome {
     Ok(())
 }
 
-fn credentials_name() -> Outcome {
+fn credentials_name() -> TestResult {
     let c = client(InitiatorOptions::default())?;
     ensure!(
         c.credential_name().ok() == Some(var("WKTEST_USER")),
@@ -697,9 +556,8 @@ fn credentials_name() -> Outcome {
 // ---------------------------------------------------------------------------------------------
 // names
 
-fn unknown_service_is_unknown_principal() -> Outcome {
-    let mut c =
-        Initiator::new("HTTP@nohost", InitiatorOptions::default()).map_err(|e| e.to_string())?;
+fn unknown_service_is_unknown_principal() -> TestResult {
+    let mut c = Initiator::new("HTTP@nohost", InitiatorOptions::default())?;
     let text = expect_kind(c.step(&[]), ErrorKind::UnknownPrincipal)?;
     ensure!(
         text.contains("HTTP/nohost"),
@@ -710,7 +568,7 @@ fn unknown_service_is_unknown_principal() -> Outcome {
     expect_kind(c.step(&[]), ErrorKind::UnknownPrincipal).map(drop)
 }
 
-fn service_principal_name_forms() -> Outcome {
+fn service_principal_name_forms() -> TestResult {
     let realm = var("WKTEST_REALM");
     for target in [
         "HTTP@localhost".to_owned(),
@@ -725,10 +583,9 @@ fn service_principal_name_forms() -> Outcome {
     Ok(())
 }
 
-fn acceptor_without_service_reports_the_target() -> Outcome {
-    let mut s = Acceptor::new(AcceptorOptions::default()).map_err(|e| e.to_string())?;
-    let mut c =
-        Initiator::new("host@localhost", InitiatorOptions::default()).map_err(|e| e.to_string())?;
+fn acceptor_without_service_reports_the_target() -> TestResult {
+    let mut s = Acceptor::new(AcceptorOptions::default())?;
+    let mut c = Initiator::new("host@localhost", InitiatorOptions::default())?;
     handshake(&mut c, &mut s)?;
     let want = format!("host/localhost@{}", var("WKTEST_REALM"));
     ensure!(
@@ -739,7 +596,7 @@ fn acceptor_without_service_reports_the_target() -> Outcome {
     Ok(())
 }
 
-fn acceptor_for_a_service_missing_from_the_keytab() -> Outcome {
+fn acceptor_for_a_service_missing_from_the_keytab() -> TestResult {
     let result = Acceptor::new(AcceptorOptions {
         service: Some("HTTP@not-in-keytab".into()),
         ..Default::default()
@@ -774,11 +631,11 @@ fn bound(client_cb: Option<&[u8]>, server_cb: Option<&[u8]>) -> winkerberos::Res
     Ok(())
 }
 
-fn matching_channel_bindings_are_accepted() -> Outcome {
-    bound(Some(b"cert-hash-1"), Some(b"cert-hash-1")).map_err(|e| e.to_string())
+fn matching_channel_bindings_are_accepted() -> TestResult {
+    Ok(bound(Some(b"cert-hash-1"), Some(b"cert-hash-1"))?)
 }
 
-fn different_channel_bindings_are_rejected() -> Outcome {
+fn different_channel_bindings_are_rejected() -> TestResult {
     expect_kind(
         bound(Some(b"cert-hash-1"), Some(b"cert-hash-2")),
         ErrorKind::BadBindings,
@@ -786,7 +643,7 @@ fn different_channel_bindings_are_rejected() -> Outcome {
     .map(drop)
 }
 
-fn missing_channel_bindings_are_rejected() -> Outcome {
+fn missing_channel_bindings_are_rejected() -> TestResult {
     let text = expect_kind(bound(None, Some(b"cert-hash-1")), ErrorKind::BadBindings)?;
     ensure!(text.contains("no channel bindings"), "{text}");
     Ok(())
@@ -795,10 +652,8 @@ fn missing_channel_bindings_are_rejected() -> Outcome {
 // ---------------------------------------------------------------------------------------------
 // bad tokens and misuse
 
-fn garbage_truncated_and_oversized_tokens() -> Outcome {
-    let first = client(InitiatorOptions::default())?
-        .step(&[])
-        .map_err(|e| e.to_string())?;
+fn garbage_truncated_and_oversized_tokens() -> TestResult {
+    let first = client(InitiatorOptions::default())?.step(&[])?;
     let token = first.token().unwrap_or_default().to_vec();
     let cases: Vec<(&str, Vec<u8>)> = vec![
         ("garbage", b"this is not a kerberos token".to_vec()),
@@ -809,61 +664,53 @@ fn garbage_truncated_and_oversized_tokens() -> Outcome {
     for (what, bad) in cases {
         let mut s = server()?;
         match s.step(&bad) {
-            Ok(step) => return Err(format!("{what}: accepted: {step:?}")),
+            Ok(step) => return Err(format!("{what}: accepted: {step:?}").into()),
             Err(e)
                 if matches!(
                     e.kind(),
                     ErrorKind::DefectiveToken | ErrorKind::Failure | ErrorKind::BadMechanism
                 ) => {}
-            Err(e) => return Err(format!("{what}: unexpected {:?}: {e}", e.kind())),
+            Err(e) => return Err(format!("{what}: unexpected {:?}: {e}", e.kind()).into()),
         }
         // The failed context can start over with a good (fresh) token.
-        let fresh = client(InitiatorOptions::default())?
-            .step(&[])
-            .map_err(|e| e.to_string())?;
+        let fresh = client(InitiatorOptions::default())?.step(&[])?;
         s.step(fresh.token().unwrap_or_default())
             .map_err(|e| format!("{what}: retry after failure: {e}"))?;
     }
     expect_kind(server()?.step(&[]), ErrorKind::InvalidArgument).map(drop)
 }
 
-fn replayed_token_is_rejected() -> Outcome {
-    let token = client(InitiatorOptions::default())?
-        .step(&[])
-        .map_err(|e| e.to_string())?;
+fn replayed_token_is_rejected() -> TestResult {
+    let token = client(InitiatorOptions::default())?.step(&[])?;
     let token = token.token().unwrap_or_default();
-    server()?.step(token).map_err(|e| e.to_string())?;
+    server()?.step(token)?;
     let text = expect_kind(server()?.step(token), ErrorKind::Replay)?;
     ensure!(text.to_lowercase().contains("replay"), "{text}");
     Ok(())
 }
 
-fn tampered_and_replayed_messages_are_rejected() -> Outcome {
+fn tampered_and_replayed_messages_are_rejected() -> TestResult {
     let flags = Flags::MUTUAL | Flags::REPLAY | Flags::SEQUENCE | Flags::CONF | Flags::INTEG;
-    let mut c = client(InitiatorOptions {
+    let (mut c, mut s) = handshaken(InitiatorOptions {
         flags,
         ..Default::default()
     })?;
-    let mut s = server()?;
-    handshake(&mut c, &mut s)?;
-    let good = c
-        .wrap(b"transfer 10 EUR", false)
-        .map_err(|e| e.to_string())?;
+    let good = c.wrap(b"transfer 10 EUR", false)?;
     let mut tampered = good.clone();
     let last = tampered.len() - 1;
     tampered[last] ^= 1;
     expect_kind(s.unwrap(&tampered), ErrorKind::BadSignature)?;
     let copy = good.clone();
-    s.unwrap(&good).map_err(|e| e.to_string())?;
+    s.unwrap(&good)?;
     ensure!(copy == good, "gss_unwrap modified its input");
     expect_kind(s.unwrap(&good), ErrorKind::Replay)?;
     // With sequence detection, a message that skips one is refused too.
-    c.wrap(b"lost", true).map_err(|e| e.to_string())?;
-    let after_gap = c.wrap(b"after the gap", true).map_err(|e| e.to_string())?;
+    c.wrap(b"lost", true)?;
+    let after_gap = c.wrap(b"after the gap", true)?;
     expect_kind(s.unwrap(&after_gap), ErrorKind::DefectiveToken).map(drop)
 }
 
-fn use_before_and_after_the_handshake() -> Outcome {
+fn use_before_and_after_the_handshake() -> TestResult {
     let mut c = client(InitiatorOptions::default())?;
     expect_kind(c.wrap(b"x", false), ErrorKind::NotEstablished)?;
     expect_kind(c.unwrap(b"x"), ErrorKind::NotEstablished)?;
@@ -874,9 +721,8 @@ fn use_before_and_after_the_handshake() -> Outcome {
     expect_kind(s.step(b"x"), ErrorKind::AlreadyEstablished).map(drop)
 }
 
-fn mutual_authentication_is_granted() -> Outcome {
-    let mut c = client(InitiatorOptions::default())?;
-    handshake(&mut c, &mut server()?)?;
+fn mutual_authentication_is_granted() -> TestResult {
+    let (c, _) = handshaken(InitiatorOptions::default())?;
     ensure!(
         c.flags().contains(Flags::MUTUAL | Flags::SEQUENCE),
         "granted {}",
@@ -887,22 +733,16 @@ fn mutual_authentication_is_granted() -> Outcome {
         flags: Flags::NONE,
         ..Default::default()
     })?;
-    let step = c.step(&[]).map_err(|e| e.to_string())?;
+    let step = c.step(&[])?;
     ensure!(matches!(step, Step::Complete(Some(_))), "{step:?}");
     Ok(())
 }
 
-fn delegated_credentials_reach_a_second_service() -> Outcome {
-    let mut c = client(InitiatorOptions {
+fn delegated_credentials_reach_a_second_service() -> TestResult {
+    let (_c, s) = handshaken(InitiatorOptions {
         flags: Flags::MUTUAL | Flags::DELEG,
         ..Default::default()
     })?;
-    let mut s = Acceptor::new(AcceptorOptions {
-        service: Some(var("WKTEST_SERVICE")),
-        ..Default::default()
-    })
-    .map_err(|e| e.to_string())?;
-    handshake(&mut c, &mut s)?;
     ensure!(
         s.flags().contains(Flags::DELEG),
         "delegation not granted: {}",
@@ -912,9 +752,7 @@ fn delegated_credentials_reach_a_second_service() -> Outcome {
     // The service now acts as the user toward another service.
     act_as_delegating_user(delegated, Mech::Kerberos, &var("WKTEST_USER"))?;
     // Without DELEG nothing is delegated.
-    let mut c = client(InitiatorOptions::default())?;
-    let mut s = server()?;
-    handshake(&mut c, &mut s)?;
+    let (_c, s) = handshaken(InitiatorOptions::default())?;
     ensure!(
         s.delegated_credential().is_none(),
         "delegated without DELEG"
@@ -928,18 +766,17 @@ fn act_as_delegating_user(
     delegated: winkerberos::DelegatedCredential,
     mech: Mech,
     user: &str,
-) -> Outcome {
+) -> TestResult {
     let options = InitiatorOptions {
         delegated: Some(delegated),
         mech,
         ..Default::default()
     };
-    let mut onward = Initiator::new("host@localhost", options).map_err(|e| e.to_string())?;
+    let mut onward = Initiator::new("host@localhost", options)?;
     let mut backend = Acceptor::new(AcceptorOptions {
         service: Some("host@localhost".into()),
         ..Default::default()
-    })
-    .map_err(|e| e.to_string())?;
+    })?;
     handshake(&mut onward, &mut backend)?;
     ensure!(
         backend.initiator_name().ok().as_deref() == Some(user),
@@ -949,23 +786,19 @@ fn act_as_delegating_user(
     Ok(())
 }
 
-fn contexts_run_in_parallel_threads() -> Outcome {
+fn contexts_run_in_parallel_threads() -> TestResult {
     const THREADS: usize = 4;
     let barrier = Arc::new(Barrier::new(THREADS));
     let workers: Vec<_> = (0..THREADS)
         .map(|i| {
             let barrier = Arc::clone(&barrier);
-            thread::spawn(move || -> Outcome {
+            thread::spawn(move || -> TestResult {
                 barrier.wait();
                 for round in 0..10 {
-                    let mut c = client(InitiatorOptions::default())?;
-                    let mut s = server()?;
-                    handshake(&mut c, &mut s)
+                    let (mut c, mut s) = handshaken(InitiatorOptions::default())
                         .map_err(|e| format!("thread {i} round {round}: {e}"))?;
                     let msg = format!("thread {i} round {round}");
-                    let got = s
-                        .unwrap(&c.wrap(msg.as_bytes(), true).map_err(|e| e.to_string())?)
-                        .map_err(|e| e.to_string())?;
+                    let got = s.unwrap(&c.wrap(msg.as_bytes(), true)?)?;
                     ensure!(got.data == msg.as_bytes(), "thread {i}: wrong message");
                 }
                 Ok(())
@@ -975,18 +808,12 @@ fn contexts_run_in_parallel_threads() -> Outcome {
     // A context also moves between threads between uses.
     let mut c = client(InitiatorOptions::default())?;
     let mut s = server()?;
-    let token = c
-        .step(&[])
-        .map_err(|e| e.to_string())?
-        .token()
-        .unwrap_or_default()
-        .to_vec();
+    let token = c.step(&[])?.token().unwrap_or_default().to_vec();
     let reply = thread::spawn(move || s.step(&token).map(|r| (r, s)))
         .join()
         .map_err(|_| "thread panicked")?;
-    let (reply, _s) = reply.map_err(|e| e.to_string())?;
-    c.step(reply.token().unwrap_or_default())
-        .map_err(|e| e.to_string())?;
+    let (reply, _s) = reply?;
+    c.step(reply.token().unwrap_or_default())?;
     for w in workers {
         w.join().map_err(|_| "a worker panicked".to_owned())??;
     }
@@ -1003,7 +830,7 @@ fn missing_ccache(realm: &Realm) -> Vec<(String, String)> {
     )]
 }
 
-fn missing_ccache_is_no_credentials() -> Outcome {
+fn missing_ccache_is_no_credentials() -> TestResult {
     let mut c = client(InitiatorOptions::default())?;
     let text = expect_kind(c.step(&[]), ErrorKind::NoCredentials)?;
     ensure!(text.contains("kinit"), "no advice: {text}");
@@ -1026,7 +853,7 @@ fn closed_kdc(realm: &Realm) -> Vec<(String, String)> {
     vec![("KRB5_CONFIG".into(), path.display().to_string())]
 }
 
-fn kdc_port_closed_is_kdc_unreachable() -> Outcome {
+fn kdc_port_closed_is_kdc_unreachable() -> TestResult {
     let options = InitiatorOptions {
         credential: Credential::password(var("WKTEST_BOB"), var("WKTEST_BOB_PASS")),
         ..Default::default()
@@ -1037,8 +864,7 @@ fn kdc_port_closed_is_kdc_unreachable() -> Outcome {
     )?;
     ensure!(text.contains("KDC"), "{text}");
     // A service ticket not yet in the cache needs the KDC too (no other test asks for mongodb).
-    let mut c = Initiator::new("mongodb@localhost", InitiatorOptions::default())
-        .map_err(|e| e.to_string())?;
+    let mut c = Initiator::new("mongodb@localhost", InitiatorOptions::default())?;
     expect_kind(c.step(&[]), ErrorKind::KdcUnreachable).map(drop)
 }
 
@@ -1049,7 +875,7 @@ fn missing_keytab(realm: &Realm) -> Vec<(String, String)> {
     )]
 }
 
-fn missing_keytab_is_no_credentials() -> Outcome {
+fn missing_keytab_is_no_credentials() -> TestResult {
     let text = expect_kind(
         Acceptor::new(AcceptorOptions {
             service: Some(var("WKTEST_SERVICE")),
@@ -1068,7 +894,7 @@ fn missing_library(_: &Realm) -> Vec<(String, String)> {
     )]
 }
 
-fn missing_library_is_reported() -> Outcome {
+fn missing_library_is_reported() -> TestResult {
     let text = expect_kind(
         winkerberos::ensure_available(),
         ErrorKind::LibraryUnavailable,
@@ -1088,45 +914,41 @@ fn missing_library_is_reported() -> Outcome {
 // ---------------------------------------------------------------------------------------------
 // detached-header wrapping, delegation storage, passwords, keytabs
 
-fn iov_wrap_round_trips_and_rejects_tampering() -> Outcome {
+fn iov_wrap_round_trips_and_rejects_tampering() -> TestResult {
     let flags = Flags::MUTUAL | Flags::SEQUENCE | Flags::CONF | Flags::INTEG;
-    let mut c = client(InitiatorOptions {
+    let (mut c, mut s) = handshaken(InitiatorOptions {
         flags,
         ..Default::default()
     })?;
-    let mut s = server()?;
-    handshake(&mut c, &mut s)?;
     for (message, encrypt) in [
         (&b"<s:Envelope>WinRM</s:Envelope>"[..], true),
         (b"signed only", false),
         (b"", true),
     ] {
-        let wrapped = c.wrap_iov(message, encrypt).map_err(|e| e.to_string())?;
+        let wrapped = c.wrap_iov(message, encrypt)?;
         ensure!(!wrapped.header.is_empty(), "no header");
         if encrypt && !message.is_empty() {
             ensure!(wrapped.data != message, "data not encrypted");
         }
         let mut data = wrapped.data.clone();
         data.extend_from_slice(&wrapped.padding);
-        let got = s
-            .unwrap_iov(&wrapped.header, &data)
-            .map_err(|e| e.to_string())?;
+        let got = s.unwrap_iov(&wrapped.header, &data)?;
         ensure!(
             got.data == message && got.confidential == encrypt,
             "server unwrapped {got:?}"
         );
         // The other way round, and through plain unwrap of header || data (the same token).
-        let back = s.wrap_iov(message, encrypt).map_err(|e| e.to_string())?;
+        let back = s.wrap_iov(message, encrypt)?;
         let mut stream = back.header.clone();
         stream.extend_from_slice(&back.data);
         stream.extend_from_slice(&back.padding);
-        let got = c.unwrap(&stream).map_err(|e| e.to_string())?;
+        let got = c.unwrap(&stream)?;
         ensure!(
             got.data == message,
             "header || data is not a regular wrap token"
         );
     }
-    let wrapped = c.wrap_iov(b"pay 10 EUR", true).map_err(|e| e.to_string())?;
+    let wrapped = c.wrap_iov(b"pay 10 EUR", true)?;
     let mut tampered = wrapped.data.clone();
     tampered[0] ^= 1;
     expect_kind(
@@ -1140,24 +962,16 @@ fn iov_wrap_round_trips_and_rejects_tampering() -> Outcome {
     .map(drop)
 }
 
-fn delegated_credentials_stored_in_a_private_file() -> Outcome {
+fn delegated_credentials_stored_in_a_private_file() -> TestResult {
     use std::os::unix::fs::PermissionsExt;
-    let mut c = client(InitiatorOptions {
+    let (_c, s) = handshaken(InitiatorOptions {
         flags: Flags::MUTUAL | Flags::DELEG,
         ..Default::default()
     })?;
-    let mut s = server()?;
-    handshake(&mut c, &mut s)?;
     let delegated = s.delegated_credential().ok_or("no delegated credential")?;
     let dir = env::temp_dir();
-    let path = delegated
-        .store_in_new_file(&dir)
-        .map_err(|e| e.to_string())?;
-    let mode = fs::metadata(&path)
-        .map_err(|e| e.to_string())?
-        .permissions()
-        .mode()
-        & 0o777;
+    let path = delegated.store_in_new_file(&dir)?;
+    let mode = fs::metadata(&path)?.permissions().mode() & 0o777;
     let listed = Command::new("klist")
         .arg("-c")
         .arg(format!("FILE:{}", path.display()))
@@ -1178,7 +992,7 @@ fn delegated_credentials_stored_in_a_private_file() -> Outcome {
     Ok(())
 }
 
-fn check_password_with_and_without_verification() -> Outcome {
+fn check_password_with_and_without_verification() -> TestResult {
     let (bob, pw) = (var("WKTEST_BOB"), Secret::from(var("WKTEST_BOB_PASS")));
     check_password(&bob, &pw, None).map_err(|e| format!("unverified: {e}"))?;
     check_password(&bob, &pw, Some("HTTP/localhost")).map_err(|e| format!("verified: {e}"))?;
@@ -1196,7 +1010,7 @@ fn check_password_with_and_without_verification() -> Outcome {
     Ok(())
 }
 
-fn change_password_through_kadmind() -> Outcome {
+fn change_password_through_kadmind() -> TestResult {
     let dave = var("WKTEST_DAVE");
     let old = Secret::from(var("WKTEST_DAVE_PASS"));
     let text = expect_kind(
@@ -1210,7 +1024,7 @@ fn change_password_through_kadmind() -> Outcome {
     )?;
     ensure!(text.to_lowercase().contains("password"), "{text}");
     let new = Secret::from("A-much-longer-Passw0rd");
-    change_password(&dave, &old, &new).map_err(|e| e.to_string())?;
+    change_password(&dave, &old, &new)?;
     check_password(&dave, &new, None).map_err(|e| format!("new password: {e}"))?;
     // dave is the realm's one principal whose password tests may change; it stays changed.
     expect_kind(
@@ -1220,15 +1034,15 @@ fn change_password_through_kadmind() -> Outcome {
     .map(drop)
 }
 
-fn keytab_principals_are_listed() -> Outcome {
+fn keytab_principals_are_listed() -> TestResult {
     let realm = var("WKTEST_REALM");
-    let all = keytab_principals(None).map_err(|e| e.to_string())?;
+    let all = keytab_principals(None)?;
     let want: Vec<String> = ["HTTP", "host", "mongodb"]
         .iter()
         .map(|s| format!("{s}/localhost@{realm}"))
         .collect();
     ensure!(all == want, "default keytab lists {all:?}");
-    let other = keytab_principals(Some(&var("WKTEST_OTHER_KEYTAB"))).map_err(|e| e.to_string())?;
+    let other = keytab_principals(Some(&var("WKTEST_OTHER_KEYTAB")))?;
     ensure!(
         other == [format!("host/localhost@{realm}")],
         "other keytab lists {other:?}"
@@ -1243,7 +1057,7 @@ fn keytab_principals_are_listed() -> Outcome {
 
 /// SPNEGO must use the given credentials too (MIT's SPNEGO ignores a credential acquired for
 /// Kerberos only and falls back to the default cache, which here holds alice).
-fn explicit_credentials_with_spnego() -> Outcome {
+fn explicit_credentials_with_spnego() -> TestResult {
     let spnego = |credential| InitiatorOptions {
         credential,
         mech: Mech::Spnego,
@@ -1259,9 +1073,7 @@ fn explicit_credentials_with_spnego() -> Outcome {
             }
             _ => unreachable!(),
         };
-        let mut c = client(spnego(credential))?;
-        let mut s = server()?;
-        handshake(&mut c, &mut s)?;
+        let (_c, s) = handshaken(spnego(credential))?;
         ensure!(
             s.initiator_name().ok() == Some(expected.clone()),
             "server saw {:?}, not {expected}",
@@ -1269,15 +1081,13 @@ fn explicit_credentials_with_spnego() -> Outcome {
         );
     }
     // Delegated credentials (Kerberos only) used for SPNEGO toward a second service.
-    let mut c = client(InitiatorOptions {
+    let (_c, s) = handshaken(InitiatorOptions {
         flags: Flags::MUTUAL | Flags::DELEG,
         ..spnego(Credential::password(
             var("WKTEST_BOB"),
             var("WKTEST_BOB_PASS"),
         ))
     })?;
-    let mut s = server()?;
-    handshake(&mut c, &mut s)?;
     let delegated = s.delegated_credential().ok_or("bob delegated nothing")?;
     act_as_delegating_user(delegated, Mech::Spnego, &var("WKTEST_BOB"))?;
     Ok(())

@@ -10,8 +10,9 @@
 //! The test process never changes its own environment: it hands
 //! [`Realm::vars`] to the child processes that run the tests.
 
-// This file is shared by test crates that each use only part of it, and its
-// `pub` items are, by construction, only reachable inside the test crate.
+// Its one user is tests/kdc.rs (through `mod support`): `pub` marks the
+// realm's API although nothing outside that test crate can reach it, and the
+// test does not use every item of it (`krb5_env`).
 #![allow(dead_code, unreachable_pub)]
 
 use std::fs;
