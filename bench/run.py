@@ -324,9 +324,7 @@ class Realm:
         shutil.copy(self.env["KRB5CCNAME"].removeprefix("FILE:"), self.tgt_only)
 
     def stop(self) -> None:
-        subprocess.run(
-            [sys.executable, str(REALMCTL), "stop", str(self.dir)], capture_output=True
-        )
+        subprocess.run([sys.executable, str(REALMCTL), "stop", str(self.dir)], capture_output=True)
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
