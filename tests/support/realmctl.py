@@ -305,14 +305,11 @@ def supervise(d: Path, watch: int, kadmind: bool) -> None:
         terminate(d, daemons)
 
 
-def realm_dir(path: str, *, create: bool = False) -> Path:
+def realm_dir(path: str, *, exists: bool = True) -> Path:
     # The path goes into KRB5_CONFIG (a list split on ':') and into whitespace-free lines.
-    if re.search(r"[\s:]", path):
-        raise RealmError(f"DIR must not contain whitespace or ':': {path}")
-    if create:
-        os.makedirs(path, exist_ok=True)
-    if not os.path.isdir(path) or (d := Path(path).resolve()) == Path("/"):
-        raise RealmError(f"not a usable directory: {path}")
+    d = Path(os.path.realpath(path))
+    if re.search(r"[\s:]", str(d)) or d == Path("/") or (exists and not d.is_dir()):
+        raise RealmError(f"not a usable directory (or one with whitespace or ':'): {path}")
     return d
 
 
@@ -320,14 +317,13 @@ def start(path: str, watch: int | None, kadmind: bool) -> str:
     """Start a realm in ``path`` under a supervisor; return its KEY=VALUE lines."""
     if watch is not None:
         os.kill(watch, 0)  # ProcessLookupError if there is no such process
-    stop(d := Path(os.path.realpath(path)))  # a realm made here before, even if DIR is gone
+    stop(d := realm_dir(path, exists=False))  # a realm made here before, even if DIR is gone
     if (d / MARKER).exists():
         shutil.rmtree(d)
     elif d.exists() and (not d.is_dir() or any(d.iterdir())):
         raise RealmError(f"{path} is neither an empty directory nor a realm made by realmctl.py")
-    d = realm_dir(path, create=True)
+    (d / "rcache").mkdir(parents=True)
     (d / MARKER).touch()
-    (d / "rcache").mkdir()
     argv = [sys.executable, __file__, SUPERVISE, str(d), str(watch or 0)]
     # Its own session: the caller's Ctrl-C is not for it. Its stdout says "ready", then EOF.
     with open(d / "supervisor.log", "ab") as err:
@@ -373,7 +369,7 @@ def main(argv: list[str]) -> int:
         elif command == "start":
             sys.stdout.write(start(path, watch and int(watch), "--kadmind" in options))
         elif command == "stop":  # a deleted DIR's supervisor is still found by its path
-            d = Path(os.path.realpath(path))
+            d = realm_dir(path, exists=False)
             if d.is_dir() and not (d / MARKER).exists():
                 raise RealmError(f"{path} is not a realm made by realmctl.py")
             stop(d)
