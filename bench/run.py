@@ -13,7 +13,7 @@ What it does, idempotently:
     into a wheel that is installed into its venv, so other builds of the tree do not
     change the module under test);
   * compiles the C floor (bench/gss_floor.c);
-  * starts one throwaway realm (scripts/realm.sh) and a "black-hole KDC" on 127.0.0.1;
+  * starts one throwaway realm (tests/support/realmctl.py) and a "black-hole KDC" on 127.0.0.1;
   * runs every measurement in a fresh process (bench/worker.py or gss_floor), rounds
     interleaved across libraries in a shuffled order, and takes the median per cell;
   * prints the tables, writes them into docs/performance.md (between the bench markers,
@@ -42,6 +42,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
+REALMCTL = ROOT / "tests" / "support" / "realmctl.py"
 VENVS = HERE / ".venvs"
 OUT = HERE / "out"
 FLOOR = VENVS / "gss_floor"
@@ -290,7 +291,8 @@ class Realm:
         self.dir = Path(tempfile.mkdtemp(prefix="wk-bench-realm-"))
         out = sh(
             [
-                str(ROOT / "scripts" / "realm.sh"),
+                sys.executable,
+                str(REALMCTL),
                 "start",
                 str(self.dir),
                 "--watch",
@@ -322,9 +324,7 @@ class Realm:
         shutil.copy(self.env["KRB5CCNAME"].removeprefix("FILE:"), self.tgt_only)
 
     def stop(self) -> None:
-        subprocess.run(
-            [str(ROOT / "scripts" / "realm.sh"), "stop", str(self.dir)], capture_output=True
-        )
+        subprocess.run([sys.executable, str(REALMCTL), "stop", str(self.dir)], capture_output=True)
         shutil.rmtree(self.dir, ignore_errors=True)
 
 

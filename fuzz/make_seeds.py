@@ -2,7 +2,7 @@
 
     .venv/bin/python fuzz/make_seeds.py
 
-Starts the test realm (scripts/realm.sh, through tests/realm.py), runs Kerberos and SPNEGO
+Starts the test realm (tests/support/realm.py), runs Kerberos and SPNEGO
 handshakes, wraps messages and reads the service keytab, and writes each artefact as one file
 under fuzz/corpus/<target>/ (the cargo fuzz targets) and fuzz/corpus/python/ (the atheris
 harness). The result is committed; rerun this only to refresh it. Keytab seeds keep the file's
@@ -22,7 +22,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 
-from realm import start_realm, stop_realm  # noqa: E402
+from support.realm import start_realm, stop_realm  # noqa: E402
 
 CORPUS = ROOT / "fuzz" / "corpus"
 

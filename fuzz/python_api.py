@@ -30,7 +30,7 @@ import atheris
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 
-from realm import start_realm, stop_realm  # noqa: E402
+from support.realm import start_realm, stop_realm  # noqa: E402
 
 with atheris.instrument_imports():
     import winkerberos as k

@@ -11,9 +11,10 @@ set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 venv=${WINKERBEROS_VENV:-$root/.venv}
+realmctl=$root/tests/support/realmctl.py
 work=$(mktemp -d "${TMPDIR:-/tmp}/winkerberos-abi3.XXXXXX")
 cleanup() {
-  bash "$root/scripts/realm.sh" stop "$work/realm" >/dev/null 2>&1 || true
+  python3 "$realmctl" stop "$work/realm" >/dev/null 2>&1 || true
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -36,8 +37,8 @@ fi
 wheel=$(ls "$work"/wheels/winkerberos_rs-*-abi3-*.whl)
 echo "abi3-check: $(basename "$wheel")" >&2
 
-bash "$root/scripts/realm.sh" start "$work/realm" --watch $$ >"$work/realm.env"
-while IFS= read -r line; do export "${line%%=*}=${line#*=}"; done <"$work/realm.env"
+python3 "$realmctl" start "$work/realm" --watch $$ >/dev/null
+eval "$(python3 "$realmctl" env "$work/realm" --export)"
 
 passed=0 failed=0
 for python in "${interpreters[@]}"; do

@@ -11,21 +11,20 @@ set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 venv=${WINKERBEROS_VENV:-$root/.venv}
+realmctl=$root/tests/support/realmctl.py
 
 bash "$root/scripts/setup.sh"
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/winkerberos-demo.XXXXXX")
 cleanup() {
-  bash "$root/scripts/realm.sh" stop "$work/realm" >/dev/null 2>&1 || true
+  python3 "$realmctl" stop "$work/realm" >/dev/null 2>&1 || true
   rm -rf "$work"
 }
 trap cleanup EXIT
 
 echo "Starting a throwaway realm in $work/realm ..."
-bash "$root/scripts/realm.sh" start "$work/realm" --watch $$ >"$work/realm.env"
-while IFS= read -r line; do
-  export "${line%%=*}=${line#*=}"
-done <"$work/realm.env"
+python3 "$realmctl" start "$work/realm" --watch $$ >/dev/null
+eval "$(python3 "$realmctl" env "$work/realm" --export)"
 unset KRB5_CLIENT_KTNAME
 echo "KDC for $WKTEST_REALM on 127.0.0.1:$WKTEST_KDC_PORT; service keytab $KRB5_KTNAME"
 

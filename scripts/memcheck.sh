@@ -3,7 +3,7 @@
 #
 #   scripts/memcheck.sh [ROUNDS [ITERATIONS]]     # default 2 rounds of 10 iterations
 #
-# Runs tests/leak_workload.py (successful and failing handshakes, wrap, unwrap, WinRM) under
+# Runs tests/support/leak_workload.py (successful and failing handshakes, wrap, unwrap, WinRM) under
 # valgrind with Python's own allocator off (PYTHONMALLOC=malloc), so that every block is seen.
 # Fails (exit 99) on any invalid read or write, use of uninitialised memory, or "definitely
 # lost" block; the full report is in the realm directory's memcheck.log (path printed).
@@ -19,16 +19,16 @@ command -v valgrind >/dev/null || { echo "memcheck.sh: install valgrind (apt-get
 
 dir=$(mktemp -d)
 # The realm stops on exit; the directory (with the report) stays for reading.
-trap 'bash "$root/scripts/realm.sh" stop "$dir" >/dev/null 2>&1 || true' EXIT
-while IFS= read -r line; do
-  export "${line%%=*}=${line#*=}"
-done < <(bash "$root/scripts/realm.sh" start "$dir" --watch $$)
+realmctl=$root/tests/support/realmctl.py
+trap 'python3 "$realmctl" stop "$dir" >/dev/null 2>&1 || true' EXIT
+python3 "$realmctl" start "$dir" --watch $$ >/dev/null
+eval "$(python3 "$realmctl" env "$dir" --export)"
 
 echo "memcheck.sh: report in $dir/memcheck.log" >&2
 status=0
 PYTHONMALLOC=malloc valgrind --tool=memcheck --leak-check=full \
   --show-leak-kinds=definite --errors-for-leak-kinds=definite --error-exitcode=99 \
   --suppressions="$root/scripts/memcheck.supp" --log-file="$dir/memcheck.log" \
-  "$venv/bin/python" "$root/tests/leak_workload.py" "$rounds" "$iterations" || status=$?
+  "$venv/bin/python" "$root/tests/support/leak_workload.py" "$rounds" "$iterations" || status=$?
 grep -E "ERROR SUMMARY|definitely lost|indirectly lost" "$dir/memcheck.log" >&2 || true
 exit $status

@@ -78,7 +78,7 @@ if [[ ! -x $slapd_root/usr/sbin/slapd ]]; then
   mv "$slapd_root.new" "$slapd_root"
   rm -rf "$download"
 fi
-# The second KDC of the tests: a Samba AD DC (tests/samba_ad.py); winbind brings ntlm_auth,
+# The second KDC of the tests: a Samba AD DC (tests/support/samba_ad.py); winbind brings ntlm_auth,
 # which Wine's NTLM package needs.
 apt_install samba-ad-dc samba-ad-provision winbind
 # actionlint (scripts/actionlint.sh) checks the workflows' run: scripts with shellcheck.

@@ -1,7 +1,7 @@
 """Check an installed winkerberos against a running test realm: handshakes, wrap/unwrap, errors.
 
 Run by scripts/wheels.sh under qemu-aarch64-static with the aarch64 wheel (and usable with
-any installed wheel), in the environment scripts/realm.sh prints (KRB5_CONFIG, KRB5CCNAME
+any installed wheel), in the environment tests/support/realmctl.py prints (KRB5_CONFIG, KRB5CCNAME
 holding alice's tickets, KRB5_KTNAME with the service keys, WKTEST_*). Prints each step and
 exits non-zero at the first result that is not the expected one. Python 3.10+, stdlib only.
 """

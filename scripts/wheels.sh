@@ -27,7 +27,7 @@
 # in the binary is not above the tag's. The sdist: LICENSE and the licence metadata, README's
 # install line naming this distribution, the sources, and nothing of target/ or the virtual
 # environment.
-# Runs (unless --no-run), each against a throwaway realm (scripts/realm.sh):
+# Runs (unless --no-run), each against a throwaway realm (tests/support/realmctl.py):
 #   * the manylinux aarch64 wheel, installed by the arm64 pip into an arm64 Debian userland
 #     (scripts/dist/arm64-root.sh) and run with qemu-aarch64-static: Kerberos and SPNEGO
 #     handshakes, wrap/unwrap, a password login, an error (scripts/wheel-handshake.py);
@@ -113,7 +113,7 @@ wants() {
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/winkerberos-wheels.XXXXXX")
 cleanup() {
-  bash "$root/scripts/realm.sh" stop "$work/realm" >/dev/null 2>&1 || true
+  python3 "$root/tests/support/realmctl.py" stop "$work/realm" >/dev/null 2>&1 || true
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -440,11 +440,12 @@ fi
 # with_realm COMMAND...: run COMMAND in a subshell with the environment of a throwaway realm,
 # started on first use and shared by the runs (the pytest suite starts its own).
 with_realm() {
-  if [[ ! -s $work/realm.env ]]; then
-    bash "$root/scripts/realm.sh" start "$work/realm" --watch $$ >"$work/realm.env" || return 1
+  local realmctl=$root/tests/support/realmctl.py
+  if [[ ! -s $work/realm/realm.env ]]; then
+    python3 "$realmctl" start "$work/realm" --watch $$ >/dev/null || return 1
   fi
   (
-    while IFS= read -r line; do export "${line%%=*}=${line#*=}"; done <"$work/realm.env"
+    eval "$(python3 "$realmctl" env "$work/realm" --export)"
     unset KRB5_CLIENT_KTNAME # clients authenticate from the ticket cache or a password
     "$@"
   )

@@ -15,7 +15,7 @@ import sys
 import textwrap
 
 import pytest
-from realm import Realm
+from support.realm import Realm
 
 CHILD = textwrap.dedent(
     r"""

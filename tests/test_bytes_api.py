@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import pytest
 import winkerberos as kerberos
-from helpers import b64, gssapi_acceptor
+from support.helpers import b64, gssapi_acceptor
+
+pytestmark = pytest.mark.usefixtures("realm")
 
 
 def test_bytes_handshake_and_messages() -> None:

@@ -10,7 +10,7 @@ from urllib.parse import quote
 
 import pytest
 import winkerberos as kerberos
-from helpers import (
+from support.helpers import (
     CONF_FLAGS,
     KRB5_OID_DER,
     MUTUAL,
@@ -23,7 +23,9 @@ from helpers import (
     token_mech,
     unb64,
 )
-from realm import Realm
+from support.realm import Realm
+
+pytestmark = pytest.mark.usefixtures("realm")
 
 MECHS = {"krb5": kerberos.GSS_MECH_OID_KRB5, "spnego": kerberos.GSS_MECH_OID_SPNEGO}
 

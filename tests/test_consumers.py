@@ -31,10 +31,12 @@ from typing import Any
 
 import pytest
 import winkerberos
-from helpers import gssapi_acceptor
-from realm import REPO_ROOT, Realm
+from support.helpers import gssapi_acceptor
+from support.realm import REPO_ROOT, Realm
 from test_http_negotiate import SETUP_HINT, apache, fake_server, serving
 from test_winrm import peer_unwrap, peer_wrap
+
+pytestmark = pytest.mark.usefixtures("realm")
 
 __all__ = ["apache"]  # the fixture, imported for the requests-kerberos tests
 

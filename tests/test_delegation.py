@@ -9,8 +9,10 @@ from pathlib import Path
 
 import pytest
 import winkerberos as kerberos
-from helpers import handshake
-from realm import Realm
+from support.helpers import handshake
+from support.realm import Realm
+
+pytestmark = pytest.mark.usefixtures("realm")
 
 DELEG = kerberos.GSS_C_MUTUAL_FLAG | kerberos.GSS_C_DELEG_FLAG
 

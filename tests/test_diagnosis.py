@@ -24,8 +24,10 @@ from typing import Any
 
 import pytest
 import winkerberos as kerberos
-from helpers import SERVICE, b64
-from realm import Realm
+from support.helpers import SERVICE, b64
+from support.realm import Realm
+
+pytestmark = pytest.mark.usefixtures("realm")
 
 HEIMDAL = "libgssapi.so.3"
 FAKETIME = shutil.which("faketime")

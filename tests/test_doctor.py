@@ -16,7 +16,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from realm import Realm
+from support.realm import Realm
+
+pytestmark = pytest.mark.usefixtures("realm")
 
 FAKETIME = shutil.which("faketime")
 KADMIN_LOCAL = shutil.which("kadmin.local") or "/usr/sbin/kadmin.local"

@@ -18,8 +18,10 @@ from typing import Any
 
 import pytest
 import winkerberos as kerberos
-from helpers import SERVICE, b64, client_with_gssapi_acceptor, handshake, unb64
-from realm import Realm, RunIsolated
+from support.helpers import SERVICE, b64, client_with_gssapi_acceptor, handshake, unb64
+from support.realm import Realm, RunIsolated
+
+pytestmark = pytest.mark.usefixtures("realm")
 
 KRB5KDC_ERR_S_PRINCIPAL_UNKNOWN = -1765328377
 KRB5_CC_NOTFOUND = -1765328243

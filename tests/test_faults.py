@@ -17,7 +17,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from realm import Realm, start_realm, stop_realm
+from support.realm import Realm, start_realm, stop_realm
+
+pytestmark = pytest.mark.usefixtures("realm")
 
 CHILD = r"""
 import json, os, shutil, signal, subprocess, sys, time

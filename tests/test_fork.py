@@ -11,7 +11,9 @@ import ctypes.util
 import json
 
 import pytest
-from realm import Realm
+from support.realm import Realm
+
+pytestmark = pytest.mark.usefixtures("realm")
 
 SCENARIO = r"""
 import base64, json, os, sys

@@ -15,9 +15,9 @@ from typing import Any
 
 import pytest
 import winkerberos
-from helpers import client_with_gssapi_acceptor
-from mongo_peer import FakeMongod
-from realm import REPO_ROOT, Realm
+from support.helpers import client_with_gssapi_acceptor
+from support.mongo_peer import FakeMongod
+from support.realm import REPO_ROOT, Realm
 from test_consumers import (
     CLIENT_MESSAGE,
     SERVER_MESSAGE,
@@ -28,6 +28,8 @@ from test_consumers import (
 )
 from test_http_negotiate import apache, serving
 from test_winrm import peer_unwrap, peer_wrap
+
+pytestmark = pytest.mark.usefixtures("realm")
 
 __all__ = ["apache", "kerberos_is_winkerberos"]  # fixtures
 
@@ -104,7 +106,7 @@ def test_other_user_guide(realm: Realm) -> None:
 def test_pymongo_guide(realm: Realm, who: str) -> None:
     # pymongo's own GSSAPI authentication (it imports winkerberos itself), fed with the
     # credentials the guide's client parsed; the peer is the python-gssapi "mongod" of
-    # tests/mongo_peer.py, as no MongoDB server is available to the tests.
+    # tests/support/mongo_peer.py, as no MongoDB server is available to the tests.
     from pymongo.synchronous import auth
     from pymongo.synchronous.auth import _authenticate_gssapi
 

@@ -20,8 +20,10 @@ from urllib.parse import quote
 
 import pytest
 import winkerberos as kerberos
-from helpers import SERVICE, handshake
-from realm import Realm
+from support.helpers import SERVICE, handshake
+from support.realm import Realm
+
+pytestmark = pytest.mark.usefixtures("realm")
 
 # -- 1. percent-encoded NUL ---------------------------------------------------------------
 

@@ -16,7 +16,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 import pytest
-from realm import Realm
+from support.realm import Realm
 
 HEIMDAL = "libgssapi.so.3"
 

@@ -19,12 +19,9 @@ import importlib.util
 import os
 import select
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import threading
-import time
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from types import ModuleType
@@ -34,13 +31,15 @@ from wsgiref.simple_server import WSGIRequestHandler, make_server
 
 import pytest
 import winkerberos as kerberos
-from realm import REPO_ROOT, Realm
+from support.apache import APACHE_MODULES, apache_binary, start_apache, stop_apache
+from support.realm import REPO_ROOT, Realm
+
+pytestmark = pytest.mark.usefixtures("realm")
 
 EXAMPLES = REPO_ROOT / "examples"
 SERVICE = "HTTP@localhost"
 FLAGS = kerberos.GSS_C_MUTUAL_FLAG | kerberos.GSS_C_SEQUENCE_FLAG
 MECHS = ("spnego", "krb5")
-APACHE_MODULES = Path("/usr/lib/apache2/modules")
 SETUP_HINT = "install it with scripts/setup.sh"
 CURL_OPTIONS = ("--silent", "--show-error", "--include", "--noproxy", "*", "--max-time", "30")
 
@@ -100,127 +99,6 @@ def our_server(realm: Realm) -> Iterator[str]:
         yield url
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-def _apache_binary() -> str | None:
-    for candidate in (shutil.which("apache2"), "/usr/sbin/apache2"):
-        if candidate and os.access(candidate, os.X_OK):
-            return candidate
-    return None
-
-
-APACHE_CONF = """\
-ServerRoot "{root}"
-ServerName localhost
-Listen 127.0.0.1:{port}
-PidFile "{root}/httpd.pid"
-DefaultRuntimeDir "{root}/run"
-Mutex file:{root}/run default
-ErrorLog "{root}/error.log"
-LogLevel warn auth_gssapi:debug
-LoadModule mpm_prefork_module {modules}/mod_mpm_prefork.so
-LoadModule authn_core_module {modules}/mod_authn_core.so
-LoadModule authz_core_module {modules}/mod_authz_core.so
-LoadModule authz_user_module {modules}/mod_authz_user.so
-LoadModule auth_gssapi_module {modules}/mod_auth_gssapi.so
-LoadModule include_module {modules}/mod_include.so
-LoadModule dir_module {modules}/mod_dir.so
-LoadModule mime_module {modules}/mod_mime.so
-StartServers 2
-TypesConfig /dev/null
-AddType text/plain .shtml
-AddOutputFilter INCLUDES .shtml
-DocumentRoot "{root}/htdocs"
-DirectoryIndex index.shtml
-<Directory "{root}/htdocs">
-    Options +Includes
-</Directory>
-<Location />
-    AuthType GSSAPI
-    AuthName "winkerberos tests"
-    GssapiCredStore keytab:{keytab}
-    GssapiAllowedMech krb5
-    GssapiBasicAuth Off
-    Require valid-user
-</Location>
-"""
-
-
-def _start_apache(
-    binary: str, root: Path, env: dict[str, str]
-) -> tuple[subprocess.Popen[bytes], int]:
-    """Start httpd in the foreground on a free port (retrying if another process takes it)."""
-    failures = []
-    for _ in range(3):
-        port = _free_port()
-        conf = APACHE_CONF.format(
-            root=root,
-            port=port,
-            modules=APACHE_MODULES,
-            keytab=env["KRB5_KTNAME"].removeprefix("FILE:"),
-        )
-        (root / "httpd.conf").write_text(conf)
-        with open(root / "stderr.log", "ab") as stderr:
-            process = subprocess.Popen(
-                [binary, "-d", str(root), "-f", str(root / "httpd.conf"), "-DFOREGROUND"],
-                env=env,
-                stdin=subprocess.DEVNULL,
-                stdout=stderr,
-                stderr=stderr,
-                # httpd signals its whole process group when it stops: give it its own.
-                start_new_session=True,
-            )
-        deadline = time.monotonic() + 20
-        while process.poll() is None and time.monotonic() < deadline:
-            with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 1):
-                return process, port
-            time.sleep(0.05)
-        _stop_apache(process, root)
-        failures.append(f"port {port}: exit status {process.returncode}")
-    log = "".join(
-        path.read_text(errors="replace")[-2000:]
-        for path in (root / "stderr.log", root / "error.log")
-        if path.exists()
-    )
-    pytest.fail(f"Apache httpd did not start ({'; '.join(failures)}):\n{log}")
-
-
-def _stop_apache(process: subprocess.Popen[bytes], root: Path) -> None:
-    """Stop httpd (the parent stops its workers) and check that none of them is left."""
-    if process.poll() is None:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=15)
-    conf = os.fsencode(root / "httpd.conf")
-    deadline = time.monotonic() + 10
-    while leftovers := _processes_with_argument(conf):
-        if time.monotonic() > deadline:
-            for pid in leftovers:
-                with contextlib.suppress(ProcessLookupError):
-                    os.kill(pid, signal.SIGKILL)
-            pytest.fail(f"httpd workers {leftovers} outlived their parent; killed them")
-        time.sleep(0.05)
-
-
-def _processes_with_argument(argument: bytes) -> list[int]:
-    """PIDs of the processes with ``argument`` on their command line (Linux /proc)."""
-    pids = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            with contextlib.suppress(OSError):
-                if argument in (entry / "cmdline").read_bytes().split(b"\0"):
-                    pids.append(int(entry.name))
-    return pids
-
-
 @pytest.fixture(scope="module")
 def apache(realm: Realm, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """Apache httpd with mod_auth_gssapi as HTTP/localhost, in a temporary ServerRoot.
@@ -228,7 +106,7 @@ def apache(realm: Realm, tmp_path_factory: pytest.TempPathFactory) -> Iterator[s
     Its page greets REMOTE_USER through a server-side include, like our server's page.
     Yields its URL.
     """
-    binary = _apache_binary()
+    binary = apache_binary()
     if binary is None or not (APACHE_MODULES / "mod_auth_gssapi.so").exists():
         pytest.skip(
             "Apache httpd with mod_auth_gssapi is not installed (Debian packages apache2 and "
@@ -240,11 +118,11 @@ def apache(realm: Realm, tmp_path_factory: pytest.TempPathFactory) -> Iterator[s
     (root / "htdocs" / "index.shtml").write_text('Hello, <!--#echo var="REMOTE_USER" -->!\n')
     # Only what httpd needs: the realm's configuration, keytab and replay cache.
     env = {"PATH": os.environ.get("PATH", os.defpath), **realm.env}
-    process, port = _start_apache(binary, root, env)
+    process, port = start_apache(binary, root, env)
     try:
         yield f"http://localhost:{port}/"
     finally:
-        _stop_apache(process, root)
+        stop_apache(process, root)
 
 
 def _server_url(request: pytest.FixtureRequest, server: str) -> str:

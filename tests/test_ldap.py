@@ -21,7 +21,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from realm import REPO_ROOT, Realm, RunIsolated
+from support.realm import REPO_ROOT, Realm, RunIsolated
+
+pytestmark = pytest.mark.usefixtures("realm")
 
 SLAPD_ROOT = REPO_ROOT / ".cache" / "slapd"
 SLAPD = SLAPD_ROOT / "usr" / "sbin" / "slapd"

@@ -1,6 +1,6 @@
 """No per-operation memory growth over many handshakes, failures, wraps and unwraps.
 
-tests/leak_workload.py runs rounds of successful handshakes (with wrap, unwrap and WinRM
+tests/support/leak_workload.py runs rounds of successful handshakes (with wrap, unwrap and WinRM
 encryption) and failing ones (garbage tokens, bogus replies, unknown principals) in a fresh
 interpreter, printing RSS after each round. The first rounds warm up caches and allocator
 arenas; after them RSS must stay flat: a leak of even one context, name or buffer per
@@ -16,9 +16,11 @@ from pathlib import Path
 from urllib.parse import quote
 
 import pytest
-from realm import Realm
+from support.realm import Realm
 
-WORKLOAD = Path(__file__).resolve().parent / "leak_workload.py"
+pytestmark = pytest.mark.usefixtures("realm")
+
+WORKLOAD = Path(__file__).resolve().parent / "support" / "leak_workload.py"
 ROUNDS = 8
 ITERATIONS = 300  # per round: 300 successful and 300 failing handshakes, 1200 messages
 WARM_UP = 3

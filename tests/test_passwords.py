@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import pytest
 import winkerberos as kerberos
-from realm import Realm
+from support.realm import Realm
+
+pytestmark = pytest.mark.usefixtures("realm")
 
 
 def test_check_password_verified_against_the_keytab(realm: Realm) -> None:

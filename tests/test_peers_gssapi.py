@@ -11,7 +11,7 @@ import gssapi.exceptions
 import gssapi.raw
 import pytest
 import winkerberos as kerberos
-from helpers import (
+from support.helpers import (
     CONF_FLAGS,
     KRB5_OID,
     SERVICE,
@@ -22,7 +22,9 @@ from helpers import (
     gssapi_initiator,
     unb64,
 )
-from realm import Realm
+from support.realm import Realm
+
+pytestmark = pytest.mark.usefixtures("realm")
 
 MECHS = {
     "krb5": (kerberos.GSS_MECH_OID_KRB5, KRB5_OID),

@@ -1,6 +1,6 @@
 """pymongo's GSSAPI call sequence against a fake mongod.
 
-See tests/mongo_peer.py: the client side makes pymongo's calls, in its order, over
+See tests/support/mongo_peer.py: the client side makes pymongo's calls, in its order, over
 ``import winkerberos as kerberos``; the server is a python-gssapi acceptor speaking SASL.
 """
 
@@ -11,8 +11,16 @@ from pathlib import Path
 
 import pytest
 import winkerberos as kerberos
-from mongo_peer import FakeMongod, OperationFailure, Properties, authenticate_gssapi, use_principal
-from realm import Realm, RunIsolated
+from support.mongo_peer import (
+    FakeMongod,
+    OperationFailure,
+    Properties,
+    authenticate_gssapi,
+    use_principal,
+)
+from support.realm import Realm, RunIsolated
+
+pytestmark = pytest.mark.usefixtures("realm")
 
 TESTS_DIR = Path(__file__).resolve().parent
 
@@ -100,7 +108,9 @@ CHILD = """
 import json, sys
 sys.path.insert(0, {tests_dir!r})
 import winkerberos as kerberos
-from mongo_peer import FakeMongod, OperationFailure, Properties, authenticate_gssapi, use_principal
+from support.mongo_peer import (
+    FakeMongod, OperationFailure, Properties, authenticate_gssapi, use_principal,
+)
 
 conn = FakeMongod()
 try:

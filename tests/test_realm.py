@@ -1,16 +1,31 @@
-"""Tests of the test realm itself (scripts/realm.sh + fixtures), without our library."""
+"""Tests of the test realm itself (tests/support/realmctl.py + fixtures), without our library."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
+import shutil
+import signal
 import socket
 import subprocess
+import sys
 import time
 from pathlib import Path
 
 import pytest
-from realm import Realm, RunIsolated, parse_env_lines, start_realm, stop_realm
+from support import realmctl
+from support.realm import (
+    REALMCTL,
+    REPO_ROOT,
+    Realm,
+    RunIsolated,
+    parse_env_lines,
+    start_realm,
+    stop_realm,
+)
+
+pytestmark = pytest.mark.usefixtures("realm")
 
 LOOPBACK_HEX = "0100007F"  # 127.0.0.1 as printed in /proc/net/tcp
 KEYTAB_MODE = 0o600
@@ -219,3 +234,107 @@ def test_gssapi_handshake_and_wrap(realm: Realm, monkeypatch: pytest.MonkeyPatch
 
     reply = server.wrap(b"pong", encrypt=False)
     assert client.unwrap(reply.message).message == b"pong"
+
+
+def _status(directory: Path) -> tuple[int, list[tuple[str, int]]]:
+    """``realmctl.py status``: its exit status and its (name, pid) lines."""
+    proc = _run([sys.executable, str(REALMCTL), "status", str(directory)])
+    lines = [line.split() for line in proc.stdout.splitlines() if line != "stopped"]
+    return proc.returncode, [(name, int(pid)) for name, pid in lines]
+
+
+def _wait_dead(pids: list[int], seconds: float) -> None:
+    deadline = time.monotonic() + seconds
+    while any(_alive(pid) for pid in pids) and time.monotonic() < deadline:
+        time.sleep(0.02)
+
+
+def test_stop_is_idempotent_and_frees_the_ports(tmp_path: Path) -> None:
+    directory = tmp_path / "stopped-realm"
+    other = start_realm(directory, watch_pid=os.getpid())
+    try:
+        code, running = _status(directory)
+        assert code == 0
+        assert [name for name, _ in running] == ["supervisor", "krb5kdc"]
+    finally:
+        stop_realm(directory)
+    assert not any(_alive(pid) for _, pid in running)
+    assert _bound_addresses("tcp", other.kdc_port) == []
+    assert _bound_addresses("udp", other.kdc_port) == []
+    stop_realm(directory)  # again: nothing to do, no error
+    assert _status(directory) == (1, [])
+
+
+def test_daemons_die_with_their_supervisor(tmp_path: Path) -> None:
+    directory = tmp_path / "orphaned-realm"
+    start_realm(directory, watch_pid=os.getpid(), kadmind=True)
+    try:
+        _, running = _status(directory)
+        supervisor = [pid for name, pid in running if name == "supervisor"]
+        daemons = [pid for name, pid in running if name != "supervisor"]
+        assert len(supervisor) == 1
+        assert len(daemons) == 2
+        os.kill(supervisor[0], signal.SIGKILL)  # no chance to stop them itself
+        _wait_dead(daemons, 1.0)
+        assert not any(_alive(pid) for pid in daemons), "the daemons outlived their supervisor"
+    finally:
+        stop_realm(directory)
+
+
+def test_stop_finds_a_realm_whose_directory_was_deleted(tmp_path: Path) -> None:
+    directory = tmp_path / "deleted-realm"
+    start_realm(directory, watch_pid=os.getpid())
+    _, running = _status(directory)
+    shutil.rmtree(directory)
+    stop_realm(directory)
+    assert not any(_alive(pid) for _, pid in running)
+
+
+def test_start_refuses_a_directory_it_did_not_make(tmp_path: Path) -> None:
+    (tmp_path / "precious.txt").write_text("keep me")
+    with pytest.raises(RuntimeError, match="neither an empty directory nor a realm"):
+        start_realm(tmp_path)
+    assert [p.name for p in tmp_path.iterdir()] == ["precious.txt"]
+
+
+def test_picked_ports_are_free_and_outside_the_ephemeral_range() -> None:
+    lo, hi = map(int, Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split())
+    ports = realmctl.pick_ports(3)
+    assert len(set(ports)) == 3
+    assert not any(lo <= port <= hi for port in ports)
+    for port in ports:
+        for kind in (socket.SOCK_STREAM, socket.SOCK_DGRAM):
+            with socket.socket(type=kind) as sock:
+                sock.bind(("127.0.0.1", port))
+
+
+def test_a_port_shared_through_so_reuseport_is_seen() -> None:
+    """krb5kdc binds with SO_REUSEPORT: a second KDC on our port must not go unnoticed."""
+    port = realmctl.pick_ports(1)[0]
+    counts = []
+    with contextlib.ExitStack() as stack:
+        for _ in range(2):
+            sock = stack.enter_context(socket.socket())
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+            sock.bind(("127.0.0.1", port))
+            sock.listen()
+            counts.append(realmctl.sockets_on("tcp", port))
+    assert counts == [1, 2]
+
+
+def test_tests_that_do_not_ask_for_the_realm_start_no_kdc(tmp_path: Path) -> None:
+    modules = ["tests/test_api_surface.py", "tests/test_packaging.py", "tests/test_typing.py"]
+    basetemp = tmp_path / "basetemp"
+    pytest_argv = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"]
+    proc = subprocess.run(
+        [*pytest_argv, "--basetemp", str(basetemp), *modules],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    # The realm fixture makes its directory under basetemp, and the KDC logs to it.
+    assert not list(basetemp.glob("**/kdc.log"))
+    assert not list(basetemp.glob("realm*"))

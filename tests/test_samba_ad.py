@@ -1,6 +1,6 @@
 """The client and server API against Active Directory: a Samba AD DC as the KDC.
 
-The domain (tests/samba_ad.py) is provisioned and started for this module and stopped after
+The domain (tests/support/samba_ad.py) is provisioned and started for this module and stopped after
 it. Each case runs in a fresh interpreter whose Kerberos environment is the domain's
 (``KRB5_CONFIG``, ``KRB5CCNAME`` with alice's TGT, ``KRB5_KTNAME`` with the keys of two
 service accounts exported from the DC), since the session's own environment points at the
@@ -20,8 +20,8 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-import samba_ad
 import winkerberos as kerberos
+from support import samba_ad
 
 why_not = samba_ad.available()
 pytestmark = pytest.mark.skipif(why_not is not None, reason=why_not or "")

@@ -14,7 +14,10 @@ import json
 import subprocess
 import sys
 
-from realm import Realm
+import pytest
+from support.realm import Realm
+
+pytestmark = pytest.mark.usefixtures("realm")
 
 CHILD = r"""
 import gc, json, os, sys

@@ -14,8 +14,10 @@ from typing import Any
 
 import pytest
 import winkerberos as kerberos
-from helpers import SERVICE, Counter, b64, client_with_gssapi_acceptor, handshake, unb64
-from realm import Realm, RunIsolated
+from support.helpers import SERVICE, Counter, b64, client_with_gssapi_acceptor, handshake, unb64
+from support.realm import Realm, RunIsolated
+
+pytestmark = pytest.mark.usefixtures("realm")
 
 BIG = 16 << 20
 #: Fraction of its free-running speed the counter must reach while a call runs, and must

@@ -7,7 +7,9 @@ import struct
 import gssapi.raw
 import pytest
 import winkerberos as kerberos
-from helpers import b64, client_with_gssapi_acceptor, unb64
+from support.helpers import b64, client_with_gssapi_acceptor, unb64
+
+pytestmark = pytest.mark.usefixtures("realm")
 
 IOV = gssapi.raw.IOVBufferType
 

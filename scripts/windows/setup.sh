@@ -10,8 +10,8 @@
 #      wine64 (8.0), and Debian's rustc-web/cargo-web 1.96 with rust-web-src,
 #      whose standard library sources let cargo build std for the Windows
 #      target (-Zbuild-std), since rustup cannot add targets here. Plus the MIT
-#      KDC tools the tests' realm needs (scripts/realm.sh install), the Samba AD DC of the
-#      checks against Active Directory (tests/samba_ad.py) and winbind, whose ntlm_auth is
+#      KDC tools the tests' realm needs (tests/support/realmctl.py install), the Samba AD DC of the
+#      checks against Active Directory (tests/support/samba_ad.py) and winbind, whose ntlm_auth is
 #      Wine's NTLM.
 #   2. A stand-in bcryptprimitives.dll (scripts/windows/shim/), built only when
 #      Wine lacks the DLL: Rust >= 1.78 programs import it and do not start
@@ -54,7 +54,7 @@ if ((${#missing[@]})); then
   "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive "${apt[@]}" install -y \
     --no-install-recommends "${missing[@]}" >&2
 fi
-bash "$root/scripts/realm.sh" install
+python3 "$root/tests/support/realmctl.py" install
 
 wine=/usr/lib/wine/wine64
 wineserver=/usr/lib/wine/wineserver64

@@ -11,11 +11,11 @@
 # Steps (installing what is missing first, with scripts/windows/setup.sh):
 #   1. build the interop peer (crates/winkerberos-peer) for Windows (SSPI) and natively (GSSAPI);
 #   2. run the crate's unit tests as a Windows program under Wine;
-#   3. start a realm (scripts/realm.sh, with kadmind and kpasswd) and run `peer check`:
+#   3. start a realm (tests/support/realmctl.py, with kadmind and kpasswd) and run `peer check`:
 #      handshakes both ways with Kerberos and Negotiate, default and explicit credentials,
 #      error cases, channel bindings, names, wrap/unwrap (Wine<->native and Wine<->Wine) and
 #      password changes (checked natively afterwards); then the same checks, and a few that
-#      need Active Directory, against a Samba AD DC (tests/samba_ad.py), named samba-ad/...;
+#      need Active Directory, against a Samba AD DC (tests/support/samba_ad.py), named samba-ad/...;
 #   4. build the abi3 wheel for Windows with maturin and check its .pyd: it must export
 #      PyInit__native and import nothing but python3.dll and system DLLs.
 #
@@ -99,8 +99,8 @@ exe=${WINKERBEROS_WINDOWS_TARGET_DIR:-$root/target/windows}/x86_64-pc-windows-gn
 realm_dir=$state/realm
 samba_dir=$state/samba-ad
 cleanup() {
-  bash scripts/realm.sh stop "$realm_dir" >/dev/null 2>&1 || true
-  python3 tests/samba_ad.py stop "$samba_dir" >/dev/null 2>&1 || true
+  python3 tests/support/realmctl.py stop "$realm_dir" >/dev/null 2>&1 || true
+  python3 tests/support/samba_ad.py stop "$samba_dir" >/dev/null 2>&1 || true
   # Only this leg's Wine prefix: its wineserver and what still runs in it.
   "$WINESERVER" -k >/dev/null 2>&1 || true
 }
@@ -148,20 +148,18 @@ if ((built)); then
   note "starting the test realm"
   mkdir -p "$realm_dir"
   # --kadmind: the password-change checks need kpasswd.
-  if realm_env=$(bash scripts/realm.sh start "$realm_dir" --watch $$ --kadmind \
-    2>"$logs/realm.log"); then
-    while IFS= read -r line; do
-      [[ $line == *=* ]] && export "${line%%=*}=${line#*=}"
-    done <<<"$realm_env"
+  if python3 tests/support/realmctl.py start "$realm_dir" --watch $$ --kadmind \
+    >/dev/null 2>"$logs/realm.log"; then
+    eval "$(python3 tests/support/realmctl.py env "$realm_dir" --export)"
     note "running the checks against the MIT realm (Windows side under $WINE)"
     run_checks "" "$logs/checks.log"
-    bash scripts/realm.sh stop "$realm_dir" >/dev/null 2>&1
+    python3 tests/support/realmctl.py stop "$realm_dir" >/dev/null 2>&1
   else
     fail "realm-start (log: $logs/realm.log)"
   fi
   note "provisioning and starting a Samba AD DC"
   rm -rf "$samba_dir"
-  if samba_env=$(python3 tests/samba_ad.py start "$samba_dir" --watch $$ 2>"$logs/samba-ad.log"); then
+  if samba_env=$(python3 tests/support/samba_ad.py start "$samba_dir" --watch $$ 2>"$logs/samba-ad.log"); then
     note "running the checks against the Samba AD DC"
     # In a subshell: the domain's variables replace the realm's only for these checks.
     (
@@ -172,7 +170,7 @@ if ((built)); then
         >"$logs/checks-samba-ad.log" 2>&1
     )
     count_checks samba-ad/ "$logs/checks-samba-ad.log"
-    python3 tests/samba_ad.py stop "$samba_dir" >/dev/null 2>&1
+    python3 tests/support/samba_ad.py stop "$samba_dir" >/dev/null 2>&1
   else
     fail "samba-ad-start (log: $logs/samba-ad.log)"
     tail -n 15 "$logs/samba-ad.log" | sed 's/^/    /'

@@ -58,7 +58,7 @@ struct Realm {
     dave_password: String,
     /// Set when the realm runs kadmind with kpasswd (`realm.sh start --kadmind`).
     kpasswd_port: Option<String>,
-    /// Set for an Active Directory domain (tests/samba_ad.py): its NetBIOS name, and a
+    /// Set for an Active Directory domain (tests/support/samba_ad.py): its NetBIOS name, and a
     /// second service whose account has AES keys (the first gets RC4 tickets, AD's default).
     netbios: Option<String>,
     aes_service: Option<String>,

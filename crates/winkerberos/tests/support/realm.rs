@@ -1,11 +1,11 @@
 //! A throwaway MIT Kerberos realm for the integration tests.
 //!
-//! [`Realm::start`] runs `scripts/realm.sh start DIR --watch <this pid>` in a
-//! fresh directory under the system temp dir and parses the `KEY=VALUE` lines
-//! it prints (see the header of `scripts/realm.sh` for the keys). The watchdog
-//! that `--watch` starts stops the KDC as soon as this test process exits, even
-//! if it crashes or is killed; dropping the [`Realm`] stops it at once and
-//! deletes the directory.
+//! [`Realm::start`] runs `python3 tests/support/realmctl.py start DIR --watch
+//! <this pid>` in a fresh directory under the system temp dir and parses the
+//! `KEY=VALUE` lines it prints (see the docstring of `realmctl.py` for the
+//! keys). The supervisor that owns the daemons stops them as soon as this test
+//! process exits, even if it crashes or is killed; dropping the [`Realm`] stops
+//! them at once and deletes the directory.
 //!
 //! The test process never changes its own environment: it hands
 //! [`Realm::vars`] to the child processes that run the tests.
@@ -21,7 +21,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::{SystemTime, UNIX_EPOCH};
 
-/// Keys that `realm.sh start` always prints; checked so that a truncated
+/// Keys that `realmctl.py start` always prints; checked so that a truncated
 /// output fails at start instead of in a test.
 const REQUIRED_KEYS: &[&str] = &[
     "KRB5_CONFIG",
@@ -54,15 +54,15 @@ pub struct Realm {
 }
 
 impl Realm {
-    /// Path of `scripts/realm.sh` in this repository.
+    /// Path of `tests/support/realmctl.py` in this repository.
     pub fn script() -> PathBuf {
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scripts/realm.sh")
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/support/realmctl.py")
     }
 
     /// Create a fresh realm in a new temporary directory and start its KDC
     /// (and kadmind if asked), watched by a watchdog tied to this process.
     ///
-    /// The error carries realm.sh's diagnostics. Nothing is left behind on
+    /// The error carries realmctl.py's diagnostics. Nothing is left behind on
     /// failure.
     pub fn start(opts: RealmOptions) -> Result<Realm, String> {
         let dir = create_unique_dir()?;
@@ -82,12 +82,12 @@ impl Realm {
         &self.dir
     }
 
-    /// Every `KEY=VALUE` pair printed by realm.sh, in order.
+    /// Every `KEY=VALUE` pair printed by realmctl.py, in order.
     pub fn vars(&self) -> &[(String, String)] {
         &self.vars
     }
 
-    /// The value of `key`, if realm.sh printed it (`WKTEST_KADMIN_PORT` and
+    /// The value of `key`, if realmctl.py printed it (`WKTEST_KADMIN_PORT` and
     /// `WKTEST_KPASSWD_PORT` exist only with [`RealmOptions::kadmind`]).
     pub fn try_var(&self, key: &str) -> Option<&str> {
         self.vars
@@ -100,7 +100,7 @@ impl Realm {
     ///
     /// # Panics
     ///
-    /// If realm.sh did not print `key`: that is a bug in the test.
+    /// If realmctl.py did not print `key`: that is a bug in the test.
     pub fn var(&self, key: &str) -> &str {
         match self.try_var(key) {
             Some(value) => value,
@@ -124,7 +124,7 @@ impl Realm {
         if output.status.success() {
             Ok(())
         } else {
-            Err(failure("realm.sh stop", &output))
+            Err(failure("realmctl.py stop", &output))
         }
     }
 }
@@ -170,10 +170,11 @@ fn create_unique_dir() -> Result<PathBuf, String> {
     ))
 }
 
-/// Run `bash scripts/realm.sh ARGS...` with stdin closed, capturing output.
+/// Run `python3 tests/support/realmctl.py ARGS...` with stdin closed,
+/// capturing output.
 fn run_script(args: &[&std::ffi::OsStr]) -> Result<Output, String> {
     let script = Realm::script();
-    Command::new("bash")
+    Command::new("python3")
         .arg(&script)
         .args(args)
         .stdin(Stdio::null())
@@ -202,14 +203,14 @@ fn start_in(dir: &Path, opts: RealmOptions) -> Result<Vec<(String, String)>, Str
     }
     let output = run_script(&args)?;
     if !output.status.success() {
-        return Err(failure("realm.sh start", &output));
+        return Err(failure("realmctl.py start", &output));
     }
     let stdout = String::from_utf8(output.stdout)
-        .map_err(|err| format!("realm.sh printed invalid UTF-8: {err}"))?;
+        .map_err(|err| format!("realmctl.py printed invalid UTF-8: {err}"))?;
     let vars = parse_env_lines(&stdout)?;
     for key in REQUIRED_KEYS {
         if !vars.iter().any(|(k, _)| k == key) {
-            return Err(format!("realm.sh start did not print {key}:\n{stdout}"));
+            return Err(format!("realmctl.py start did not print {key}:\n{stdout}"));
         }
     }
     Ok(vars)
@@ -229,7 +230,7 @@ fn parse_env_lines(text: &str) -> Result<Vec<(String, String)>, String> {
             {
                 vars.push((key.to_owned(), value.to_owned()));
             }
-            _ => return Err(format!("unexpected line in realm.sh output: {line:?}")),
+            _ => return Err(format!("unexpected line in realmctl.py output: {line:?}")),
         }
     }
     Ok(vars)

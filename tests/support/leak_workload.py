@@ -1,6 +1,6 @@
 """A workload for leak checks: handshakes that succeed and fail, wrap and unwrap, in rounds.
 
-    python tests/leak_workload.py ROUNDS ITERATIONS
+    python tests/support/leak_workload.py ROUNDS ITERATIONS
 
 Needs a realm in the environment (KRB5_CONFIG, KRB5CCNAME, KRB5_KTNAME, as the tests set).
 Prints one JSON line per round: {"round": n, "rss_kib": resident set size after the round}.

@@ -1,13 +1,13 @@
 """A throwaway MIT Kerberos realm for the test suite.
 
-This wraps ``scripts/realm.sh``: :func:`start_realm` runs ``realm.sh start`` and
-parses its ``KEY=VALUE`` output into a :class:`Realm`, :func:`stop_realm` stops
-the daemons again. :func:`run_isolated` runs a Python snippet in a fresh
+This wraps ``realmctl.py`` (beside this file): :func:`start_realm` runs
+``realmctl.py start`` and parses its ``KEY=VALUE`` output into a :class:`Realm`,
+:func:`stop_realm` stops the daemons again. :func:`run_isolated` runs a Python snippet in a fresh
 interpreter, for tests that need a different Kerberos environment (another
 ccache, a missing keytab, a dead KDC, ...) than the one of the test process.
 
-The session-wide realm itself is set up by the ``realm`` fixture in
-``conftest.py``.
+The session-wide realm itself is the opt-in ``realm`` fixture of
+``tests/conftest.py``.
 """
 
 from __future__ import annotations
@@ -21,10 +21,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeAlias
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-REALM_SH = REPO_ROOT / "scripts" / "realm.sh"
+REPO_ROOT = Path(__file__).resolve().parents[2]
+REALMCTL = Path(__file__).resolve().with_name("realmctl.py")
 
-# realm.sh has its own 10 s start-up timeouts; this only guards against a hang.
+# realmctl.py has its own 10 s start-up timeouts; this only guards against a hang.
 _SCRIPT_TIMEOUT = 120.0
 
 # Variables that must not leak from the developer's environment into the tests:
@@ -39,7 +39,7 @@ RunIsolated: TypeAlias = Callable[..., "subprocess.CompletedProcess[str]"]
 
 @dataclass(frozen=True)
 class Realm:
-    """The environment of a running throwaway realm (see ``scripts/realm.sh``)."""
+    """The environment of a running throwaway realm (see ``realmctl.py``)."""
 
     dir: Path  # WKTEST_DIR
     realm: str  # WKTEST_REALM, "WKTEST.LOCAL"
@@ -64,7 +64,7 @@ class Realm:
     other_keytab: str  # WKTEST_OTHER_KEYTAB, "FILE:<dir>/other.keytab" (host/localhost only)
     #: The KRB5* variables only: what a process needs to use this realm.
     env: dict[str, str] = field(hash=False)
-    #: Every KEY=VALUE line printed by realm.sh, as is.
+    #: Every KEY=VALUE line printed by realmctl.py, as is.
     vars: dict[str, str] = field(hash=False, repr=False)
 
     @classmethod
@@ -75,7 +75,7 @@ class Realm:
             try:
                 return variables[key]
             except KeyError:
-                raise ValueError(f"realm.sh output lacks {key}") from None
+                raise ValueError(f"realmctl.py output lacks {key}") from None
 
         def port(key: str) -> int | None:
             return int(variables[key]) if key in variables else None
@@ -108,7 +108,7 @@ class Realm:
 
 
 def parse_env_lines(text: str) -> dict[str, str]:
-    """Parse realm.sh's output: one ``KEY=VALUE`` per line, split on the first ``=``.
+    """Parse realmctl.py's output: one ``KEY=VALUE`` per line, split on the first ``=``.
 
     Values are taken verbatim (they may contain spaces and ``=``); blank lines
     are skipped; anything else raises ValueError.
@@ -119,14 +119,14 @@ def parse_env_lines(text: str) -> dict[str, str]:
             continue
         key, sep, value = line.partition("=")
         if not sep or not _KEY_RE.fullmatch(key):
-            raise ValueError(f"unexpected line in realm.sh output: {line!r}")
+            raise ValueError(f"unexpected line in realmctl.py output: {line!r}")
         result[key] = value
     return result
 
 
-def _realm_sh(*args: str) -> subprocess.CompletedProcess[str]:
+def _realmctl(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        ["bash", str(REALM_SH), *args],
+        [sys.executable, str(REALMCTL), *args],
         stdin=subprocess.DEVNULL,
         capture_output=True,
         text=True,
@@ -141,26 +141,26 @@ def start_realm(directory: Path, *, watch_pid: int | None = None, kadmind: bool 
 
     With ``watch_pid``, the realm's daemons are stopped as soon as that process
     exits, whatever the reason. With ``kadmind``, kadmind (kadmin and kpasswd)
-    runs too. Raises RuntimeError with realm.sh's diagnostics on failure.
+    runs too. Raises RuntimeError with realmctl.py's diagnostics on failure.
     """
     args = ["start", str(directory)]
     if watch_pid is not None:
         args += ["--watch", str(watch_pid)]
     if kadmind:
         args.append("--kadmind")
-    proc = _realm_sh(*args)
+    proc = _realmctl(*args)
     if proc.returncode != 0:
         raise RuntimeError(
-            f"realm.sh {' '.join(args)} failed (exit {proc.returncode}):\n{proc.stderr}"
+            f"realmctl.py {' '.join(args)} failed (exit {proc.returncode}):\n{proc.stderr}"
         )
     return Realm.from_vars(parse_env_lines(proc.stdout))
 
 
 def stop_realm(directory: Path) -> None:
     """Stop the daemons of the realm in ``directory`` (idempotent); the files stay."""
-    proc = _realm_sh("stop", str(directory))
+    proc = _realmctl("stop", str(directory))
     if proc.returncode != 0:
-        raise RuntimeError(f"realm.sh stop {directory} failed:\n{proc.stderr}")
+        raise RuntimeError(f"realmctl.py stop {directory} failed:\n{proc.stderr}")
 
 
 def run_isolated(

@@ -32,10 +32,10 @@ so a password can be changed right after provisioning.
 
 A small command line serves the Windows (Wine) leg, which is a shell script::
 
-    python3 tests/samba_ad.py start DIR [--watch PID]   # prints KEY=VALUE lines
-    python3 tests/samba_ad.py stop DIR
+    python3 tests/support/samba_ad.py start DIR [--watch PID]   # prints KEY=VALUE lines
+    python3 tests/support/samba_ad.py stop DIR
 
-The ``KEY=VALUE`` lines use the names of ``scripts/realm.sh`` (``WKTEST_USER``,
+The ``KEY=VALUE`` lines use the names of ``realmctl.py`` (``WKTEST_USER``,
 ``WKTEST_SPN``, ...), so the same checks can run against either KDC.
 """
 
@@ -121,7 +121,7 @@ class Domain:
     env: dict[str, str] = field(default_factory=dict, hash=False)
 
     def lines(self) -> dict[str, str]:
-        """The ``KEY=VALUE`` lines of the CLI, in realm.sh's names."""
+        """The ``KEY=VALUE`` lines of the CLI, in realmctl.py's names."""
         return {
             **self.env,
             "WKTEST_DIR": str(self.dir),
@@ -175,7 +175,7 @@ def _run(what: str, args: list[str], **kwargs: object) -> str:
 def _smb_conf(directory: Path, ports: dict[str, int]) -> str:
     """Our own smb.conf: loopback only, KDC only, every path inside ``directory``."""
     d = directory
-    return f"""# Written by tests/samba_ad.py for a throwaway domain; nothing here is shared.
+    return f"""# Written by tests/support/samba_ad.py for a throwaway domain; nothing is shared.
 [global]
     netbios name = DC1
     workgroup = {NETBIOS}
@@ -252,7 +252,7 @@ print("configured")
 
 
 def _krb5_conf(kdc_port: int, kpasswd_port: int) -> str:
-    return f"""# Written by tests/samba_ad.py: the client side of the throwaway domain.
+    return f"""# Written by tests/support/samba_ad.py: the client side of the throwaway domain.
 [libdefaults]
     default_realm = {REALM}
     dns_lookup_kdc = false
