@@ -7,7 +7,11 @@ typing, ...) start none.
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
+import time
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
@@ -19,6 +23,39 @@ if TYPE_CHECKING:
 
 # The environment the realm replaced, while it runs: what the tests without it see.
 _ENVIRON_WITHOUT_REALM: pytest.StashKey[dict[str, str | None]] = pytest.StashKey()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _no_server_outlives_its_test(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Every server a test starts is stopped by that test (or its fixture): after the session,
+    no process whose command line or initial environment names the session's temporary
+    directory (a KDC, kadmind, slapd, Apache, Samba, ...) may still run. Any found are killed,
+    and the session fails."""
+    yield
+    base = str(tmp_path_factory.getbasetemp())
+    deadline = time.monotonic() + 5.0  # a stopped daemon may take a moment to exit
+    while (left := _processes_naming(base)) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    for pid in left:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+    assert not left, f"still running after the tests that started them: {left}"
+
+
+def _processes_naming(text: str) -> dict[int, str]:
+    """The processes (but this one) whose argv or initial environment contains ``text``."""
+    found = {}
+    needle = text.encode()
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit() or int(entry.name) == os.getpid():
+            continue
+        try:
+            argv = (entry / "cmdline").read_bytes()
+            if needle in argv or needle in (entry / "environ").read_bytes():
+                found[int(entry.name)] = argv.replace(b"\0", b" ").decode(errors="replace")
+        except OSError:  # gone, or not ours to read
+            continue
+    return found
 
 
 @pytest.fixture(scope="session")
